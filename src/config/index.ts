@@ -1,0 +1,106 @@
+/**
+ * Configuration: one zod schema over the environment, parsed once at start. The only module that
+ * reads process.env. A bad value stops the process with one message listing every problem.
+ */
+import { z } from 'zod';
+
+const scope = z.enum(['transfers:write', 'transfers:read', 'ops']);
+export type Scope = z.infer<typeof scope>;
+
+const apiKey = z.strictObject({
+  id: z.string().min(1).max(64),
+  /** plain key (≥ 16 chars) or `sha256:<64 hex>` */
+  key: z.union([
+    z.string().regex(/^sha256:[0-9a-f]{64}$/i, 'sha256:<64 hex digits>'),
+    z
+      .string()
+      .min(16, 'a plain key must have at least 16 characters')
+      .refine((k) => !k.startsWith('sha256:'), 'sha256: keys need 64 hex digits'),
+  ]),
+  scopes: z.array(scope).min(1),
+});
+export type ApiKeyConfig = z.infer<typeof apiKey>;
+
+const jsonArray = <T extends z.ZodType>(item: T) =>
+  z.string().transform((raw, ctx): unknown => {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+      return z.NEVER;
+    }
+  }).pipe(z.array(item).min(1));
+
+const whsec = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_<base64>');
+const whsecList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(whsec).min(1, 'at least one whsec_ secret'));
+
+const piiKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/, 'must be <keyId>:<base64 of 32 bytes>')
+  .transform((s) => {
+    const [id, b64] = s.split(':') as [string, string];
+    return { id, key: Buffer.from(b64, 'base64') };
+  })
+  .refine((k) => k.key.length === 32, 'key must decode to 32 bytes');
+const piiKeys = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(piiKey).min(1))
+  .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  /** Base URL the gateway is reached at, for Location headers and partner callbacks. */
+  PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Prefix of every key the gateway writes, so several gateways can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('tgw'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_KEYS: jsonArray(apiKey),
+  CALLBACK_SECRETS_NATIONAL: whsecList,
+  CALLBACK_SECRETS_GUANGDONG: whsecList,
+  CALLBACK_SECRETS_FUJIAN: whsecList,
+  NOTIFY_URL: z.url({ protocol: /^https?$/ }),
+  NOTIFY_SECRET: whsec,
+  OPS_USER: z.string().min(1),
+  OPS_PASSWORD: z.string().min(12, 'at least 12 characters'),
+  PII_KEYS: piiKeys,
+  /** Largest accepted request body, in bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  /** How long an Idempotency-Key is remembered. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+  /** Accepted transfers whose job was not confirmed within this time are re-queued by the outbox relay. */
+  OUTBOX_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  return result.data;
+}

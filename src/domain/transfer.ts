@@ -1,0 +1,66 @@
+/**
+ * The transfer and its lifecycle. Pure: no I/O. The state machine here is the single authority on
+ * which state may follow which; the store applies it atomically.
+ */
+export const TARGETS = ['national', 'guangdong', 'fujian'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const STATES = [
+  'accepted',
+  'submitted',
+  'awaiting_local_report',
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
+export type TransferState = (typeof STATES)[number];
+
+export const TERMINAL_STATES: ReadonlySet<TransferState> = new Set([
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+  'expired',
+]);
+
+/** Which states may follow each state. Terminal states have none, except an operator's retry of `failed`. */
+export const TRANSITIONS: Readonly<Record<TransferState, readonly TransferState[]>> = {
+  accepted: ['submitted', 'awaiting_local_report', 'rejected', 'failed', 'cancelled'],
+  submitted: ['completed', 'rejected', 'expired', 'cancelled', 'failed'],
+  awaiting_local_report: ['completed', 'rejected', 'cancelled', 'expired'],
+  completed: [],
+  rejected: [],
+  failed: ['accepted'], // POST /v1/transfers/{id}/retry, scope ops
+  cancelled: [],
+  expired: [],
+};
+
+export function canTransition(from: TransferState, to: TransferState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export type EventSource = 'api' | 'worker' | 'callback' | 'reconciliation' | 'operator';
+
+export interface TransferEvent {
+  at: string;
+  type: string;
+  source: EventSource;
+  detail?: Record<string, unknown>;
+}
+
+export const REASON_KINDS = [
+  'further_study',
+  'employed_with_org',
+  'employed_without_org',
+  'not_placed',
+  'abroad',
+  'enlistment',
+  'classified_unit',
+  'other',
+] as const;
+export type ReasonKind = (typeof REASON_KINDS)[number];
+
+/** Reasons that cannot be withdrawn once submitted (DOMAIN.md: 参军入伍, 涉密单位). */
+export const IRREVERSIBLE_REASONS: ReadonlySet<ReasonKind> = new Set(['enlistment', 'classified_unit']);
