@@ -1,0 +1,27 @@
+/**
+ * Queue names, in one place. NEVER RENAME a queue: jobs already waiting in Redis under the old name
+ * would be orphaned. Add new names instead.
+ */
+import type { Target } from '../src/domain/transfer.js';
+
+export const DELIVERY_QUEUES: Readonly<Record<Target, string>> = {
+  national: 'deliver-national',
+  guangdong: 'deliver-guangdong',
+  fujian: 'deliver-fujian',
+};
+
+export const NOTIFY_QUEUE = 'notify-beijing';
+export const RECONCILE_QUEUE = 'reconcile';
+
+/** Job data carries ids only: personal data never sits in a job. */
+export interface DeliveryJobData {
+  transferId: string;
+}
+
+/**
+ * One job id per delivery generation: an operator's retry of a failed transfer starts a new generation,
+ * so BullMQ's dedupe-by-id cannot swallow it behind the job that failed.
+ */
+export function deliveryJobId(transferId: string, generation: number): string {
+  return `${transferId}-g${generation}`;
+}

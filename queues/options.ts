@@ -1,0 +1,13 @@
+/** Job options in one place: retries, backoff, and how long finished jobs are kept. */
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The transfer record, not the job, is the history: finished jobs are trimmed by count and age so
+ * Redis does not grow with the season.
+ */
+export const deliveryJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+};

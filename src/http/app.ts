@@ -1,0 +1,52 @@
+/** The HTTP application: routes mounted in one place, one body limit, one error mapper. */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import { AppError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import type { IntakeDeps } from '../usecases/create-transfer.js';
+import type { Authenticator } from './auth.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
+import { errorHandler } from './problem.js';
+import { transferRoutes } from './transfers/routes.js';
+
+export interface AppDeps {
+  intake: IntakeDeps;
+  auth: Authenticator;
+  log: Logger;
+  readiness: readonly ReadinessCheck[];
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    const requestId = req.get('x-request-id')?.slice(0, 128) ?? randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const caller = (res.locals.caller as { keyId?: string } | undefined)?.keyId;
+      const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, caller };
+      if (res.statusCode >= 500) log.error(line, 'request');
+      else log.debug(line, 'request');
+    });
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('json spaces', 0);
+  app.use(requestLog(deps.log));
+  app.use(healthRoutes(deps.readiness));
+  // Bodies are parsed after authentication (per route), so an anonymous caller gets 401, not parse work.
+  const jsonBody = express.json({ limit: deps.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  app.use(transferRoutes(deps.intake, deps.auth, jsonBody));
+  app.use((req, _res, next) => {
+    next(new AppError('not_found', 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

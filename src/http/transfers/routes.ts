@@ -1,0 +1,65 @@
+/** /v1/transfers: intake, one transfer, and the list. */
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import { STATES, TARGETS } from '../../domain/transfer.js';
+import { createTransfer, type IntakeDeps } from '../../usecases/create-transfer.js';
+import type { Authenticator } from '../auth.js';
+import { callerOf } from '../auth.js';
+import { parseQuery, requireJson } from '../validation.js';
+import { transferView } from './view.js';
+
+export const TRANSFER_ID = /^trf_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const ListTransfersQuery = z.strictObject({
+  state: z.enum(STATES).optional(),
+  target: z.enum(TARGETS).optional(),
+  externalRef: z.string().min(1).max(64).optional(),
+  cursor: z.string().regex(TRANSFER_ID, 'a transfer id from the previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: RequestHandler): Router {
+  const router = Router();
+
+  const idempotencyKey: RequestHandler = (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+      next(
+        new AppError('malformed', 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header of 1 to 255 visible ASCII characters', [
+          { path: 'headers.idempotency-key', message: key ? 'invalid characters or length' : 'missing' },
+        ]),
+      );
+      return;
+    }
+    res.locals.idempotencyKey = key;
+    next();
+  };
+
+  router.post('/v1/transfers', auth.require('transfers:write'), requireJson, jsonBody, idempotencyKey, async (req, res) => {
+    const caller = callerOf(res.locals);
+    const { transfer, replayed } = await createTransfer(deps, caller.keyId, String(res.locals.idempotencyKey), req.body);
+    res
+      .status(202)
+      .location(`/v1/transfers/${transfer.doc.id}`)
+      .set('Idempotent-Replayed', String(replayed))
+      .json(transferView(transfer));
+  });
+
+  router.get('/v1/transfers/:id', auth.require('transfers:read'), async (req, res) => {
+    const id = String(req.params.id);
+    const transfer = TRANSFER_ID.test(id) ? await deps.store.get(id) : null;
+    if (!transfer) throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
+    res.json(transferView(transfer));
+  });
+
+  router.get('/v1/transfers', auth.require('transfers:read'), async (req, res) => {
+    const q = parseQuery(ListTransfersQuery, req.query);
+    const page = await deps.store.list(q, q.limit, q.cursor);
+    res.json({ items: page.items.map((t) => transferView(t, false)), nextCursor: page.next ?? null });
+  });
+
+  return router;
+}

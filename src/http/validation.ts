@@ -1,0 +1,33 @@
+/** Edge validation helpers: content type, and zod issues turned into problem+json field errors. */
+import type { RequestHandler } from 'express';
+import type { z } from 'zod';
+import { AppError, type FieldError } from '../domain/errors.js';
+
+/** A POST that carries a body must say it is JSON; an empty body (e.g. cancel) needs no type. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    next(new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+    return;
+  }
+  next();
+};
+
+export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], root = ''): FieldError[] {
+  return issues.flatMap((issue) => {
+    const base = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'unknown field', code: 'VALIDATION_FAILED' }));
+    }
+    return [{ path: base, message: issue.message, code: 'VALIDATION_FAILED' }];
+  });
+}
+
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    const errors = issuesToFieldErrors(result.error.issues, 'query');
+    throw new AppError('invalid', 'VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  }
+  return result.data;
+}

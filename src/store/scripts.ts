@@ -1,0 +1,59 @@
+/**
+ * Lua scripts: each store write is one script, so it is atomic (a crash or a concurrent request
+ * sees all of it or none) and one round trip. Keys are built from the gateway's prefix inside the
+ * scripts; the gateway supports a single Redis primary (with replicas or Sentinel), not Cluster.
+ */
+
+/**
+ * Create a transfer unless its idempotency key is taken. The record, its first event, its index
+ * entries and its outbox entry are written together: whatever happens after this script, the outbox
+ * relay will see that the transfer still needs its job.
+ *
+ * KEYS: idem, transfer hash, events, outbox, idx:all, idx:state, idx:target, idx:state+target, idx:ref
+ * ARGV: idem value, idem ttl (s), transfer id, outbox score (ms), first event, then hash field/value pairs
+ */
+export const CREATE_TRANSFER = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return {'exists', existing} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('RPUSH', KEYS[3], ARGV[5])
+redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[3])
+for i = 5, 9 do redis.call('ZADD', KEYS[i], 0, ARGV[3]) end
+return {'created', ARGV[3]}
+`;
+
+/**
+ * Apply one event to a transfer, atomically. The state changes only if the current state is one of
+ * the allowed ones; the indexes move with it; the version increases so readers can order changes.
+ * An empty target state records an event without a state change.
+ *
+ * KEYS: transfer hash, events
+ * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
+ *       event JSON, updatedAt, then hash field/value pairs to set
+ * Returns {'ok', fromState, version} | {'invalid', currentState} | {'missing'}
+ */
+export const TRANSITION = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing'} end
+local allowed = ARGV[3]
+if allowed ~= '*' and not string.find(',' .. allowed .. ',', ',' .. state .. ',', 1, true) then
+  return {'invalid', state}
+end
+local to = ARGV[4]
+local id = ARGV[2]
+local p = ARGV[1]
+if to ~= '' and to ~= state then
+  local target = redis.call('HGET', KEYS[1], 'target')
+  redis.call('ZREM', p .. ':idx:state:' .. state, id)
+  redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
+  redis.call('ZADD', p .. ':idx:state:' .. to, 0, id)
+  redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
+  redis.call('HSET', KEYS[1], 'state', to)
+end
+if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[6])
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('RPUSH', KEYS[2], ARGV[5])
+return {'ok', state, tostring(version)}
+`;

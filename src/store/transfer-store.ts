@@ -1,0 +1,226 @@
+/**
+ * The transfer store, in Redis. A transfer is a hash: `doc` (what never changes, personal data masked),
+ * `pii` (name, ID number, phone sealed with AES-256-GCM), and one field per changing fact (state,
+ * attempts, partnerRef, …). Events are a list beside it. Indexes are sorted sets scored 0 whose
+ * members (ids with a ULID) sort by time, so lexical ranges give newest-first cursor pagination.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis, Result } from 'ioredis';
+import type { TransferEvent, TransferState, Target } from '../domain/transfer.js';
+import type { TransferDoc } from './types.js';
+import { CREATE_TRANSFER, TRANSITION } from './scripts.js';
+
+export interface StoredTransfer {
+  doc: TransferDoc;
+  piiSealed: string;
+  state: TransferState;
+  updatedAt: string;
+  version: number;
+  attempts: number;
+  generation: number;
+  fields: Record<string, string>;
+  events: TransferEvent[];
+}
+
+export interface IdempotencyRecord {
+  transferId: string;
+  fingerprint: string;
+}
+
+export type CreateOutcome = { created: true } | { created: false; existing: IdempotencyRecord };
+
+export interface TransitionRequest {
+  /** States the transfer may be in for the change to apply; '*' for any. */
+  from: readonly TransferState[] | '*';
+  /** The new state, or undefined to record an event without a state change. */
+  to?: TransferState;
+  event: TransferEvent;
+  /** Other hash fields to set (strings; JSON for structured values). */
+  set?: Record<string, string>;
+}
+
+export type TransitionOutcome =
+  | { ok: true; previousState: TransferState; version: number }
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'invalid'; currentState: TransferState };
+
+export interface ListFilter {
+  state?: TransferState;
+  target?: Target;
+  externalRef?: string;
+}
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    tgwCreateTransfer(...args: (string | number)[]): Result<[string, string], Context>;
+    tgwTransition(...args: (string | number)[]): Result<string[], Context>;
+  }
+}
+
+const CORE_FIELDS = new Set(['doc', 'pii', 'state', 'target', 'updatedAt', 'version', 'attempts', 'generation']);
+
+export class TransferStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 9, lua: CREATE_TRANSFER });
+    redis.defineCommand('tgwTransition', { numberOfKeys: 2, lua: TRANSITION });
+  }
+
+  private key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  /** Hashed, so whatever a caller puts in its key (even personal data) never becomes a Redis key name. */
+  idempotencyKey(scope: string, key: string): string {
+    return this.key('idem', scope, createHash('sha256').update(key, 'utf8').digest('base64url'));
+  }
+
+  async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    const raw = await this.redis.get(this.idempotencyKey(scope, key));
+    return raw ? (JSON.parse(raw) as IdempotencyRecord) : null;
+  }
+
+  /** Stores a new transfer with its idempotency key, first event, indexes and outbox entry, atomically. */
+  async create(
+    doc: TransferDoc,
+    piiSealed: string,
+    event: TransferEvent,
+    idem: { scope: string; key: string; fingerprint: string; ttlSeconds: number },
+    now: Date,
+  ): Promise<CreateOutcome> {
+    const id = doc.id;
+    const record: IdempotencyRecord = { transferId: id, fingerprint: idem.fingerprint };
+    const [status, value] = await this.redis.tgwCreateTransfer(
+      this.idempotencyKey(idem.scope, idem.key),
+      this.key('trf', id),
+      this.key('trf', id, 'events'),
+      this.key('outbox'),
+      this.key('idx', 'all'),
+      this.key('idx', 'state', 'accepted'),
+      this.key('idx', 'target', doc.target),
+      this.key('idx', 'st', 'accepted', doc.target),
+      this.key('idx', 'ref', doc.externalRef),
+      JSON.stringify(record),
+      idem.ttlSeconds,
+      id,
+      now.getTime(),
+      JSON.stringify(event),
+      ...['doc', JSON.stringify(doc), 'pii', piiSealed, 'state', 'accepted', 'target', doc.target],
+      ...['updatedAt', doc.createdAt, 'version', 1, 'attempts', 0, 'generation', 1],
+    );
+    if (status === 'created') return { created: true };
+    return { created: false, existing: JSON.parse(value) as IdempotencyRecord };
+  }
+
+  async get(id: string): Promise<StoredTransfer | null> {
+    const [[, hash], [, events]] = (await this.redis
+      .multi()
+      .hgetall(this.key('trf', id))
+      .lrange(this.key('trf', id, 'events'), 0, -1)
+      .exec()) as [[null, Record<string, string>], [null, string[]]];
+    if (!hash.doc) return null;
+    return toStored(hash, events);
+  }
+
+  /** The hash without events: for list pages and workers that need the current state only. */
+  async getMany(ids: readonly string[]): Promise<StoredTransfer[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.key('trf', id));
+    const results = (await pipe.exec()) ?? [];
+    return results.flatMap(([, hash]) => {
+      const h = hash as Record<string, string>;
+      return h.doc ? [toStored(h, [])] : [];
+    });
+  }
+
+  async transition(id: string, req: TransitionRequest): Promise<TransitionOutcome> {
+    const set = Object.entries(req.set ?? {}).flat();
+    const reply = await this.redis.tgwTransition(
+      this.key('trf', id),
+      this.key('trf', id, 'events'),
+      this.prefix,
+      id,
+      req.from === '*' ? '*' : req.from.join(','),
+      req.to ?? '',
+      JSON.stringify(req.event),
+      req.event.at,
+      ...set,
+    );
+    if (reply[0] === 'ok') return { ok: true, previousState: reply[1] as TransferState, version: Number(reply[2]) };
+    if (reply[0] === 'invalid') return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
+    return { ok: false, reason: 'missing' };
+  }
+
+  async incrementAttempts(id: string): Promise<number> {
+    return this.redis.hincrby(this.key('trf', id), 'attempts', 1);
+  }
+
+  /** Newest first. The cursor is the last id of the previous page. */
+  async list(filter: ListFilter, limit: number, cursor?: string): Promise<{ items: StoredTransfer[]; next?: string }> {
+    const index = filter.externalRef
+      ? this.key('idx', 'ref', filter.externalRef)
+      : filter.state && filter.target
+        ? this.key('idx', 'st', filter.state, filter.target)
+        : filter.state
+          ? this.key('idx', 'state', filter.state)
+          : filter.target
+            ? this.key('idx', 'target', filter.target)
+            : this.key('idx', 'all');
+    // Only an externalRef page can hold ids that the state/target filter then drops; read on until full.
+    const items: StoredTransfer[] = [];
+    let from = cursor ? `(${cursor}` : '+';
+    for (;;) {
+      const ids = await this.redis.zrange(index, from, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit + 1);
+      const batch = await this.getMany(ids.slice(0, limit + 1));
+      for (const t of batch) {
+        if (filter.state && t.state !== filter.state) continue;
+        if (filter.target && t.doc.target !== filter.target) continue;
+        items.push(t);
+      }
+      if (ids.length <= limit || items.length > limit) break;
+      from = `(${ids[ids.length - 1]}`;
+    }
+    if (items.length > limit) {
+      const page = items.slice(0, limit);
+      return { items: page, next: page[page.length - 1]?.doc.id };
+    }
+    return { items };
+  }
+
+  // --- the outbox: transfers whose delivery job is not yet confirmed queued ---
+
+  async outboxDue(olderThan: Date, max: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('outbox'), '-inf', olderThan.getTime(), 'LIMIT', 0, max);
+  }
+
+  async inOutbox(id: string): Promise<boolean> {
+    return (await this.redis.zscore(this.key('outbox'), id)) !== null;
+  }
+
+  async removeFromOutbox(id: string): Promise<void> {
+    await this.redis.zrem(this.key('outbox'), id);
+  }
+
+  async outboxSize(): Promise<number> {
+    return this.redis.zcard(this.key('outbox'));
+  }
+}
+
+function toStored(hash: Record<string, string>, events: string[]): StoredTransfer {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hash)) if (!CORE_FIELDS.has(k)) fields[k] = v;
+  return {
+    doc: JSON.parse(hash.doc ?? '{}') as TransferDoc,
+    piiSealed: hash.pii ?? '',
+    state: hash.state as TransferState,
+    updatedAt: hash.updatedAt ?? '',
+    version: Number(hash.version ?? 0),
+    attempts: Number(hash.attempts ?? 0),
+    generation: Number(hash.generation ?? 1),
+    fields,
+    events: events.map((e) => JSON.parse(e) as TransferEvent),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The outbox relay: finds accepted transfers whose delivery job was never confirmed queued (the
+ * process died between storing and queueing) and queues them. Safe to run in every process at once:
+ * job ids are per (transfer, generation), so a job added twice is one job, and the delivery processor
+ * ignores a transfer that has already moved on.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { TransferStore } from '../store/transfer-store.js';
+import type { Enqueuer } from './create-transfer.js';
+
+export interface RelayOptions {
+  graceMs: number;
+  intervalMs: number;
+  batch?: number;
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly store: TransferStore,
+    private readonly queue: Enqueuer,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: RelayOptions,
+  ) {}
+
+  /** One pass: returns how many transfers it queued. */
+  async sweep(): Promise<number> {
+    const due = await this.store.outboxDue(new Date(this.clock.now().getTime() - this.options.graceMs), this.options.batch ?? 200);
+    const found = new Map((await this.store.getMany(due)).map((t) => [t.doc.id, t]));
+    let queued = 0;
+    for (const id of due) {
+      const transfer = found.get(id);
+      if (transfer?.state === 'accepted') {
+        await this.queue.enqueue(id, transfer.doc.target, transfer.generation);
+        queued += 1;
+        this.log.warn({ transferId: id, target: transfer.doc.target }, 'outbox relay queued a transfer whose job was missing');
+      }
+      await this.store.removeFromOutbox(id);
+    }
+    return queued;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.sweep().catch((err: unknown) => {
+        this.log.error({ err }, 'outbox sweep failed');
+        return 0;
+      });
+      void this.running.finally(() => {
+        if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
