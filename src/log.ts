@@ -2,7 +2,7 @@
  * One logger. Personal data is masked by redaction whatever a call site passes, and credentials are
  * removed outright, so a careless `log.info({ body })` still cannot leak an ID number or a key.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { maskIdNumber, maskName, maskPhone } from './domain/masking.js';
 
 export type { Logger };
@@ -38,12 +38,17 @@ function censor(value: unknown, path: string[]): unknown {
   }
 }
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'transfer-gateway', ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactPaths, censor },
     formatters: { level: (label) => ({ level: label }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
