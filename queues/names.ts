@@ -25,3 +25,19 @@ export interface DeliveryJobData {
 export function deliveryJobId(transferId: string, generation: number): string {
   return `${transferId}-g${generation}`;
 }
+
+export interface NotificationJobData {
+  transferId: string;
+  /** The transfer's version at the change: the receiver orders notifications by it. */
+  seq: number;
+}
+
+export function notificationJobId(transferId: string, seq: number): string {
+  return `${transferId}-n${seq}`;
+}
+
+/** The generation a delivery job id names; 1 for ids from before generations existed. */
+export function generationOfJobId(jobId: string | undefined): number {
+  const match = /-g(\d+)$/.exec(jobId ?? '');
+  return match ? Number(match[1]) : 1;
+}

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NotificationProducer } from '../queues/notify-producer.js';
 import { DeliveryProducer } from '../queues/producer.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
@@ -17,6 +18,7 @@ import { createRedis, type Redis } from './redis.js';
 import { TransferStore } from './store/transfer-store.js';
 import type { IntakeDeps } from './usecases/create-transfer.js';
 import { OutboxRelay } from './usecases/outbox-relay.js';
+import { Transitions } from './usecases/transitions.js';
 
 export interface GatewayOptions {
   clock?: Clock;
@@ -30,6 +32,8 @@ export interface Gateway {
   redis: Redis;
   store: TransferStore;
   producer: DeliveryProducer;
+  notifications: NotificationProducer;
+  transitions: Transitions;
   cipher: PiiCipher;
   relay: OutboxRelay;
   log: Logger;
@@ -43,6 +47,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const queueConnection = createRedis(config.REDIS_URL, 'worker');
   const store = new TransferStore(redis, config.REDIS_PREFIX);
   const producer = new DeliveryProducer(queueConnection, config.REDIS_PREFIX);
+  const notifications = new NotificationProducer(queueConnection, config.REDIS_PREFIX);
+  const transitions = new Transitions(store, notifications, log);
   const cipher = new PiiCipher(config.PII_KEYS);
   const intake: IntakeDeps = {
     store,
@@ -52,7 +58,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_HOURS * 3600,
   };
-  const relay = new OutboxRelay(store, producer, clock, log, {
+  const relay = new OutboxRelay(store, producer, notifications, clock, log, {
     graceMs: config.OUTBOX_GRACE_MS,
     intervalMs: config.OUTBOX_SWEEP_MS,
   });
@@ -83,6 +89,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     redis,
     store,
     producer,
+    notifications,
+    transitions,
     cipher,
     relay,
     log,
@@ -93,7 +101,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         s.closeAllConnections();
       }
       await relay.stop();
-      await producer.close();
+      await Promise.all([producer.close(), notifications.close()]);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },
   };

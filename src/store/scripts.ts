@@ -26,12 +26,16 @@ return {'created', ARGV[3]}
 /**
  * Apply one event to a transfer, atomically. The state changes only if the current state is one of
  * the allowed ones; the indexes move with it; the version increases so readers can order changes.
- * An empty target state records an event without a state change.
+ * An empty target state records an event without a state change. A state change (or an event that
+ * names a notification type) also writes the notification for the Beijing system, numbered by the
+ * transfer's version, and puts it in the notification outbox: it cannot be lost between the change
+ * and its queueing.
  *
- * KEYS: transfer hash, events
+ * KEYS: transfer hash, events, notifications hash, notification outbox
  * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
- *       event JSON, updatedAt, then hash field/value pairs to set
- * Returns {'ok', fromState, version} | {'invalid', currentState} | {'missing'}
+ *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
+ *       now (ms), then hash field/value pairs to set
+ * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'}
  */
 export const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -43,7 +47,8 @@ end
 local to = ARGV[4]
 local id = ARGV[2]
 local p = ARGV[1]
-if to ~= '' and to ~= state then
+local changed = to ~= '' and to ~= state
+if changed then
   local target = redis.call('HGET', KEYS[1], 'target')
   redis.call('ZREM', p .. ':idx:state:' .. state, id)
   redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
@@ -51,9 +56,20 @@ if to ~= '' and to ~= state then
   redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
   redis.call('HSET', KEYS[1], 'state', to)
 end
-if #ARGV > 6 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
+if #ARGV > 9 then redis.call('HSET', KEYS[1], unpack(ARGV, 10)) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[6])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('RPUSH', KEYS[2], ARGV[5])
-return {'ok', state, tostring(version)}
+local notified = 0
+local ntype = ARGV[7]
+if ntype == '' and changed then ntype = 'transfer.state_changed' end
+if ntype ~= '' then
+  local now = redis.call('HGET', KEYS[1], 'state')
+  local n = '{"type":' .. cjson.encode(ntype) .. ',"seq":' .. version .. ',"state":' .. cjson.encode(now) ..
+    ',"previousState":' .. cjson.encode(state) .. ',"at":' .. cjson.encode(ARGV[6]) .. ',"detail":' .. ARGV[8] .. '}'
+  redis.call('HSET', KEYS[3], tostring(version), n)
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[9]), id .. ':' .. version)
+  notified = 1
+end
+return {'ok', state, tostring(version), tostring(notified)}
 `;

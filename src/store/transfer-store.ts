@@ -37,12 +37,26 @@ export interface TransitionRequest {
   event: TransferEvent;
   /** Other hash fields to set (strings; JSON for structured values). */
   set?: Record<string, string>;
+  /**
+   * The Beijing system hears of every state change. An event without a state change can be
+   * announced too by naming its notification type (e.g. member.account_created).
+   */
+  notify?: { type?: string; detail?: Record<string, unknown> };
 }
 
 export type TransitionOutcome =
-  | { ok: true; previousState: TransferState; version: number }
+  | { ok: true; previousState: TransferState; version: number; notified: boolean }
   | { ok: false; reason: 'missing' }
   | { ok: false; reason: 'invalid'; currentState: TransferState };
+
+export interface StoredNotification {
+  type: string;
+  seq: number;
+  state: TransferState;
+  previousState: TransferState;
+  at: string;
+  detail: Record<string, unknown>;
+}
 
 export interface ListFilter {
   state?: TransferState;
@@ -65,7 +79,7 @@ export class TransferStore {
     private readonly prefix: string,
   ) {
     redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 9, lua: CREATE_TRANSFER });
-    redis.defineCommand('tgwTransition', { numberOfKeys: 2, lua: TRANSITION });
+    redis.defineCommand('tgwTransition', { numberOfKeys: 4, lua: TRANSITION });
   }
 
   private key(...parts: string[]): string {
@@ -141,15 +155,22 @@ export class TransferStore {
     const reply = await this.redis.tgwTransition(
       this.key('trf', id),
       this.key('trf', id, 'events'),
+      this.key('trf', id, 'notifications'),
+      this.key('notify', 'outbox'),
       this.prefix,
       id,
       req.from === '*' ? '*' : req.from.join(','),
       req.to ?? '',
       JSON.stringify(req.event),
       req.event.at,
+      req.notify?.type ?? '',
+      JSON.stringify(req.notify?.detail ?? {}),
+      Date.parse(req.event.at) || Date.now(),
       ...set,
     );
-    if (reply[0] === 'ok') return { ok: true, previousState: reply[1] as TransferState, version: Number(reply[2]) };
+    if (reply[0] === 'ok') {
+      return { ok: true, previousState: reply[1] as TransferState, version: Number(reply[2]), notified: reply[3] === '1' };
+    }
     if (reply[0] === 'invalid') return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
     return { ok: false, reason: 'missing' };
   }
@@ -206,6 +227,26 @@ export class TransferStore {
 
   async outboxSize(): Promise<number> {
     return this.redis.zcard(this.key('outbox'));
+  }
+
+  // --- notifications to the Beijing system, numbered per transfer ---
+
+  async getNotification(transferId: string, seq: number): Promise<StoredNotification | null> {
+    const raw = await this.redis.hget(this.key('trf', transferId, 'notifications'), String(seq));
+    return raw ? (JSON.parse(raw) as StoredNotification) : null;
+  }
+
+  /** `transferId:seq` entries written by transitions and not yet confirmed queued. */
+  async notificationOutboxDue(olderThan: Date, max: number): Promise<{ transferId: string; seq: number }[]> {
+    const members = await this.redis.zrangebyscore(this.key('notify', 'outbox'), '-inf', olderThan.getTime(), 'LIMIT', 0, max);
+    return members.map((m) => {
+      const at = m.lastIndexOf(':');
+      return { transferId: m.slice(0, at), seq: Number(m.slice(at + 1)) };
+    });
+  }
+
+  async removeNotificationFromOutbox(transferId: string, seq: number): Promise<void> {
+    await this.redis.zrem(this.key('notify', 'outbox'), `${transferId}:${seq}`);
   }
 }
 

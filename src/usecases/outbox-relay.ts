@@ -1,6 +1,7 @@
 /**
  * The outbox relay: finds accepted transfers whose delivery job was never confirmed queued (the
- * process died between storing and queueing) and queues them. Safe to run in every process at once:
+ * process died between storing and queueing) and queues them; likewise notifications to Beijing
+ * written by a transition but not confirmed queued. Safe to run in every process at once:
  * job ids are per (transfer, generation), so a job added twice is one job, and the delivery processor
  * ignores a transfer that has already moved on.
  */
@@ -8,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
+import type { NotificationEnqueuer } from './transitions.js';
 
 export interface RelayOptions {
   graceMs: number;
@@ -22,13 +24,29 @@ export class OutboxRelay {
   constructor(
     private readonly store: TransferStore,
     private readonly queue: Enqueuer,
+    private readonly notifications: NotificationEnqueuer,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: RelayOptions,
   ) {}
 
-  /** One pass: returns how many transfers it queued. */
+  /** One pass: returns how many delivery jobs and notifications it queued. */
   async sweep(): Promise<number> {
+    return (await this.sweepDeliveries()) + (await this.sweepNotifications());
+  }
+
+  private async sweepNotifications(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.graceMs);
+    const due = await this.store.notificationOutboxDue(cutoff, this.options.batch ?? 200);
+    for (const { transferId, seq } of due) {
+      await this.notifications.enqueueNotification(transferId, seq);
+      await this.store.removeNotificationFromOutbox(transferId, seq);
+    }
+    if (due.length) this.log.warn({ count: due.length }, 'outbox relay queued notifications left behind');
+    return due.length;
+  }
+
+  private async sweepDeliveries(): Promise<number> {
     const due = await this.store.outboxDue(new Date(this.clock.now().getTime() - this.options.graceMs), this.options.batch ?? 200);
     const found = new Map((await this.store.getMany(due)).map((t) => [t.doc.id, t]));
     let queued = 0;

@@ -1,0 +1,55 @@
+/**
+ * Delivery workers: one BullMQ Worker per target. When a partner's breaker opens in this process, the
+ * target's whole queue is paused in Redis for the breaker's reset time (BullMQ's shared rate limit),
+ * so workers in every process stop taking that partner's jobs, and the half-open probe decides.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { TARGETS, type Target } from '../src/domain/transfer.js';
+import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
+import { DELIVERY_QUEUES, type DeliveryJobData } from './names.js';
+import { deliveryProcessor } from './processors/deliver.js';
+
+export interface DeliveryWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  breakerResetMs: number;
+}
+
+export interface DeliveryWorkers {
+  workers: Readonly<Record<Target, Worker<DeliveryJobData>>>;
+  close(): Promise<void>;
+}
+
+export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorkerOptions): DeliveryWorkers {
+  const make = (target: Target): Worker<DeliveryJobData> => {
+    let worker: Worker<DeliveryJobData> | undefined;
+    const processor = deliveryProcessor(deps, () => {
+      if (!worker) throw new Error('worker not started');
+      return worker;
+    });
+    worker = new Worker<DeliveryJobData>(DELIVERY_QUEUES[target], processor, {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      maxStalledCount: 1,
+    });
+    const w = worker;
+    w.on('error', (err) => deps.log.error({ err, target }, 'delivery worker error'));
+    deps.callers[target].onStateChange((state) => {
+      if (state !== 'open') return;
+      w.rateLimit(options.breakerResetMs).catch((err: unknown) =>
+        deps.log.error({ err, target }, 'could not pause the queue for an open breaker'),
+      );
+    });
+    return w;
+  };
+  const workers = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<Target, Worker<DeliveryJobData>>;
+  return {
+    workers,
+    async close() {
+      await Promise.all(Object.values(workers).map((w) => w.close()));
+    },
+  };
+}

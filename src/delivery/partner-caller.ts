@@ -1,0 +1,116 @@
+/**
+ * Every call to a partner goes through here: the partner's shared rate limit, then its circuit
+ * breaker. The breaker opens on a failure rate over a minimum volume, never on one failure, and
+ * business refusals (PermanentPartnerError) do not count against the partner. Its state lives in this
+ * process (opossum); the queue-wide pause that stops every worker process from spending attempts while
+ * it is open is taken by the caller of `onOpen` (the worker, through BullMQ's shared rate limit).
+ */
+import CircuitBreaker from 'opossum';
+import { PermanentPartnerError } from '../../adapters/errors.js';
+import type { Target } from '../domain/transfer.js';
+import type { Logger } from '../log.js';
+import type { PartnerRateLimiter } from './rate-limiter.js';
+
+export interface BreakerSettings {
+  /** Failure percentage over the rolling window that opens the breaker. */
+  errorThresholdPercentage: number;
+  /** Calls in the window before the percentage counts at all. */
+  volumeThreshold: number;
+  /** How long the breaker stays open before one probe may pass (half-open). */
+  resetTimeoutMs: number;
+  rollingWindowMs: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** The breaker refused the call: nothing was sent to the partner. */
+export class BreakerOpenError extends Error {
+  constructor(
+    readonly partner: Target,
+    readonly retryInMs: number,
+  ) {
+    super(`${partner}: circuit breaker open, next probe in ${retryInMs} ms`);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+type Action = (signal: AbortSignal) => Promise<unknown>;
+
+export class PartnerCaller {
+  private readonly breaker: CircuitBreaker<[Action], unknown>;
+  private openedAt = 0;
+  private readonly listeners: ((state: BreakerState) => void)[] = [];
+
+  constructor(
+    readonly target: Target,
+    private readonly settings: BreakerSettings,
+    private readonly limiter: PartnerRateLimiter | undefined,
+    private readonly log: Logger,
+  ) {
+    this.breaker = new CircuitBreaker<[Action], unknown>(
+      async (action: Action) => {
+        // One controller per call: aborting one request never touches another in flight.
+        const controller = new AbortController();
+        await this.limiter?.acquire(controller.signal);
+        return action(controller.signal);
+      },
+      {
+        // The adapters enforce their own deadline and abort the HTTP request themselves (AbortSignal),
+        // surfacing a retryable TIMEOUT that counts here as a failure.
+        timeout: false,
+        errorThresholdPercentage: settings.errorThresholdPercentage,
+        volumeThreshold: settings.volumeThreshold,
+        resetTimeout: settings.resetTimeoutMs,
+        rollingCountTimeout: settings.rollingWindowMs,
+        rollingCountBuckets: 10,
+        errorFilter: (err: unknown) => err instanceof PermanentPartnerError,
+        name: `partner:${target}`,
+      },
+    );
+    this.breaker.on('open', () => {
+      this.openedAt = Date.now();
+      this.changed('open');
+    });
+    this.breaker.on('halfOpen', () => this.changed('half_open'));
+    this.breaker.on('close', () => this.changed('closed'));
+  }
+
+  private changed(state: BreakerState): void {
+    this.log.warn({ partner: this.target, breaker: state }, `breaker ${state}`);
+    for (const l of this.listeners) l(state);
+  }
+
+  onStateChange(listener: (state: BreakerState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get state(): BreakerState {
+    if (this.breaker.opened) return 'open';
+    if (this.breaker.halfOpen) return 'half_open';
+    return 'closed';
+  }
+
+  /** How long until the open breaker lets a probe through (0 when not open). */
+  get remainingOpenMs(): number {
+    if (!this.breaker.opened) return 0;
+    return Math.max(0, this.openedAt + this.settings.resetTimeoutMs - Date.now());
+  }
+
+  async call<T>(action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return (await this.breaker.fire(action)) as T;
+    } catch (err) {
+      if (isOpenBreakerRejection(err)) throw new BreakerOpenError(this.target, Math.max(this.remainingOpenMs, 100));
+      throw err;
+    }
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}
+
+/** opossum marks its own refusal with code EOPENBREAKER (a code, not a message). */
+function isOpenBreakerRejection(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EOPENBREAKER';
+}

@@ -1,0 +1,215 @@
+/**
+ * Delivering one accepted transfer to its partner: the use case behind the delivery job. It decides;
+ * the processor only translates the decision into BullMQ's terms. `attempts` on the transfer counts
+ * submissions actually sent to the partner, never a pass that the breaker or rate limit held back.
+ */
+import type { SubmitRequest, TransferAdapter } from '../../adapters/adapter.js';
+import { PartnerError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
+import { submitReasonSchema } from '../../adapters/reason.js';
+import type { Clock } from '../clock.js';
+import type { PiiCipher } from '../crypto/pii.js';
+import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
+import { routeDestination } from '../domain/provinces.js';
+import type { Target, TransferEvent } from '../domain/transfer.js';
+import type { Logger } from '../log.js';
+import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
+import type { TransferPii } from '../store/types.js';
+import type { Transitions } from './transitions.js';
+
+export interface DeliverySettings {
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  localReportDueDays: number;
+}
+
+export interface DeliveryDeps {
+  store: TransferStore;
+  transitions: Transitions;
+  cipher: PiiCipher;
+  adapters: Readonly<Record<Target, TransferAdapter>>;
+  callers: Readonly<Record<Target, PartnerCaller>>;
+  clock: Clock;
+  log: Logger;
+  settings: DeliverySettings;
+  /** Jitter source, injectable so tests can pin it. */
+  random?: () => number;
+}
+
+export type DeliveryOutcome =
+  | { kind: 'done'; state: string }
+  | { kind: 'skipped'; why: string }
+  | { kind: 'retry'; delayMs: number }
+  /** The partner's breaker is open: try again after this long, with no attempt spent. */
+  | { kind: 'paused'; forMs: number };
+
+interface ErrorRecord {
+  code: string;
+  message: string;
+  at: string;
+  attempt?: number;
+  partnerReason?: string;
+  suggestions?: { orgId: string; fullName: string }[];
+}
+
+export async function deliverTransfer(deps: DeliveryDeps, transferId: string, generation: number): Promise<DeliveryOutcome> {
+  const t = await deps.store.get(transferId);
+  if (!t) return { kind: 'skipped', why: 'no such transfer' };
+  if (t.state !== 'accepted') return { kind: 'skipped', why: `already ${t.state}` };
+  if (t.generation !== generation) return { kind: 'skipped', why: `superseded by generation ${t.generation}` };
+
+  const target = t.doc.target;
+  const route = routeDestination(t.doc.destination.provinceCode);
+  if (!route.ok || route.target !== target) {
+    return fail(deps, t, { code: 'TARGET_MISMATCH', message: `province ${t.doc.destination.provinceCode} does not route to ${target}` });
+  }
+  const caller = deps.callers[target];
+  if (caller.state === 'open') return { kind: 'paused', forMs: Math.max(caller.remainingOpenMs, 100) };
+
+  const adapter = deps.adapters[target];
+  const pii = JSON.parse(deps.cipher.open(t.piiSealed, transferId)) as TransferPii;
+  const reason = submitReasonSchema.safeParse(
+    t.doc.reason.kind === 'abroad' ? { ...t.doc.reason, domesticContact: pii.domesticContact } : t.doc.reason,
+  );
+  if (!reason.success) {
+    return fail(deps, t, { code: 'INVALID_DATA', message: 'the stored reason does not fit the partner contract' });
+  }
+
+  try {
+    const org = await resolveDestination(deps, t, adapter, caller);
+    if (org === 'not_found') return { kind: 'done', state: 'failed' };
+    const request: SubmitRequest = {
+      transferId,
+      externalRef: t.doc.externalRef,
+      member: { name: pii.name, idNumber: pii.idNumber, ...(pii.phone ? { phone: pii.phone } : {}) },
+      initiator: t.doc.initiator,
+      source: t.doc.source,
+      destination: {
+        provinceCode: t.doc.destination.provinceCode,
+        orgFullName: org?.fullName ?? t.doc.destination.orgFullName,
+        ...(org ? { orgId: org.orgId } : {}),
+      },
+      reason: reason.data,
+      irreversible: t.doc.irreversible,
+    };
+    let attempt = 0;
+    const result = await caller.call(async (signal) => {
+      attempt = await deps.store.incrementAttempts(transferId);
+      return adapter.submit(request, { signal });
+    });
+    return succeed(deps, t, result.partnerRef, result.duplicate, attempt);
+  } catch (err) {
+    if (err instanceof BreakerOpenError) return { kind: 'paused', forMs: err.retryInMs };
+    if (!(err instanceof PartnerError)) throw err; // a bug or Redis trouble: BullMQ's own retry handles it
+    const fresh = await deps.store.get(transferId);
+    const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - Number(t.fields.attemptsBase ?? 0);
+    const record: ErrorRecord = {
+      code: err.code,
+      message: err.message,
+      at: deps.clock.now().toISOString(),
+      attempt: fresh?.attempts ?? t.attempts,
+      ...(err instanceof PermanentPartnerError && err.partnerReason ? { partnerReason: err.partnerReason } : {}),
+      ...(err instanceof PermanentPartnerError && err.suggestions.length ? { suggestions: err.suggestions } : {}),
+    };
+    if (err instanceof PermanentPartnerError) return fail(deps, t, record);
+    if (attemptsThisGeneration >= deps.settings.maxAttempts) {
+      return fail(deps, t, { ...record, code: 'RETRIES_EXHAUSTED', message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}` });
+    }
+    const delayMs = backoff(deps, attemptsThisGeneration, err instanceof RetryablePartnerError ? err.retryAfterMs : undefined);
+    await record_(deps, t, { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } }, { lastError: JSON.stringify(record) });
+    return { kind: 'retry', delayMs };
+  }
+}
+
+/** national can say whether the name exists and how it spells it; the others find out on submit. */
+async function resolveDestination(
+  deps: DeliveryDeps,
+  t: StoredTransfer,
+  adapter: TransferAdapter,
+  caller: PartnerCaller,
+): Promise<{ orgId: string; fullName: string } | null | 'not_found'> {
+  if (!adapter.capabilities.checkOrg) return null;
+  if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
+  const { provinceCode, orgFullName } = t.doc.destination;
+  const check = await caller.call((signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }));
+  if (check.result === 'exists') {
+    await record_(deps, t, { type: 'destination_resolved', detail: { orgId: check.org.orgId, fullName: check.org.fullName } }, {
+      resolvedOrg: JSON.stringify(check.org),
+    });
+    return check.org;
+  }
+  await fail(deps, t, {
+    code: 'ORG_NOT_FOUND',
+    message: `no organisation named ${orgFullName} under province ${provinceCode}`,
+    at: deps.clock.now().toISOString(),
+    suggestions: check.suggestions.slice(0, 10),
+  });
+  return 'not_found';
+}
+
+async function succeed(
+  deps: DeliveryDeps,
+  t: StoredTransfer,
+  partnerRef: string,
+  duplicate: boolean,
+  attempt: number,
+): Promise<DeliveryOutcome> {
+  const now = deps.clock.now();
+  const local = deps.adapters[t.doc.target].capabilities.localReport;
+  const to = local ? 'awaiting_local_report' : 'submitted';
+  const set: Record<string, string> = { partnerRef };
+  if (local) {
+    const dueAt = new Date(now.getTime() + deps.settings.localReportDueDays * 86_400_000).toISOString();
+    set.localReport = JSON.stringify({ status: 'pending', dueAt, overdue: false });
+  }
+  const outcome = await deps.transitions.apply(t.doc.id, {
+    from: ['accepted'],
+    to,
+    event: { at: now.toISOString(), type: to, source: 'worker', detail: { partnerRef, duplicate, attempt } },
+    set,
+    notify: { detail: { partnerRef, ...(set.localReport ? { localReport: JSON.parse(set.localReport) as unknown } : {}) } },
+  });
+  if (!outcome.ok) {
+    // A callback or an operator got there first; the partner holds the transfer either way.
+    deps.log.info({ transferId: t.doc.id, outcome }, 'submission recorded after the transfer had moved on');
+  }
+  return { kind: 'done', state: to };
+}
+
+async function fail(
+  deps: DeliveryDeps,
+  t: StoredTransfer,
+  error: Omit<ErrorRecord, 'at'> & { at?: string },
+): Promise<DeliveryOutcome> {
+  const at = error.at ?? deps.clock.now().toISOString();
+  const record = { ...error, at };
+  await deps.transitions.apply(t.doc.id, {
+    from: ['accepted'],
+    to: 'failed',
+    event: { at, type: 'failed', source: 'worker', detail: record },
+    set: { lastError: JSON.stringify(record) },
+    notify: { detail: { code: record.code, message: record.message } },
+  });
+  deps.log.warn({ transferId: t.doc.id, target: t.doc.target, code: error.code }, 'delivery failed');
+  return { kind: 'done', state: 'failed' };
+}
+
+async function record_(
+  deps: DeliveryDeps,
+  t: StoredTransfer,
+  event: Omit<TransferEvent, 'at' | 'source'>,
+  set: Record<string, string>,
+): Promise<void> {
+  await deps.store.transition(t.doc.id, {
+    from: ['accepted'],
+    event: { at: deps.clock.now().toISOString(), source: 'worker', ...event },
+    set,
+  });
+}
+
+/** Exponential with jitter ("equal jitter": half fixed, half random), never sooner than Retry-After. */
+function backoff(deps: DeliveryDeps, attempt: number, retryAfterMs: number | undefined): number {
+  const ceiling = Math.min(deps.settings.backoffMaxMs, deps.settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = ceiling / 2 + (deps.random ?? Math.random)() * (ceiling / 2);
+  return Math.round(Math.max(jittered, retryAfterMs ?? 0));
+}

@@ -1,0 +1,33 @@
+/**
+ * Every change to a transfer after intake goes through here, whoever makes it (worker, callback,
+ * reconciliation, operator): the store applies it atomically against the state machine and writes the
+ * Beijing notification in the same step; this then queues the notification at once. If queueing
+ * fails or the process dies first, the outbox relay queues it later: no change goes unannounced.
+ */
+import type { Logger } from '../log.js';
+import type { TransferStore, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
+
+export interface NotificationEnqueuer {
+  enqueueNotification(transferId: string, seq: number): Promise<void>;
+}
+
+export class Transitions {
+  constructor(
+    private readonly store: TransferStore,
+    private readonly notifications: NotificationEnqueuer,
+    private readonly log: Logger,
+  ) {}
+
+  async apply(transferId: string, request: TransitionRequest): Promise<TransitionOutcome> {
+    const outcome = await this.store.transition(transferId, request);
+    if (outcome.ok && outcome.notified) {
+      try {
+        await this.notifications.enqueueNotification(transferId, outcome.version);
+        await this.store.removeNotificationFromOutbox(transferId, outcome.version);
+      } catch (err) {
+        this.log.warn({ err, transferId, seq: outcome.version }, 'notification left to the outbox relay');
+      }
+    }
+    return outcome;
+  }
+}
