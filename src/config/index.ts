@@ -83,6 +83,42 @@ export const configSchema = z.object({
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
   /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
   TRUST_PROXY: bool.default(false),
+
+  // --- partners (the demo's simulators listen on 3101-3103) ---
+  NATIONAL_BASE_URL: z.url({ protocol: /^https?$/ }),
+  NATIONAL_CLIENT_ID: z.string().min(1),
+  NATIONAL_CLIENT_SECRET: z.string().min(16),
+  GUANGDONG_BASE_URL: z.url({ protocol: /^https?$/ }),
+  GUANGDONG_APP_ID: z.string().min(1),
+  GUANGDONG_APP_SECRET: z.string().min(16),
+  FUJIAN_BASE_URL: z.url({ protocol: /^https?$/ }),
+  FUJIAN_APP_KEY: z.string().min(1),
+  FUJIAN_APP_SECRET: z.string().min(16),
+  /** Deadline of one partner request; the request is aborted when it passes. */
+  PARTNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** Requests per second each partner accepts from us (all worker processes together). */
+  RATE_LIMIT_NATIONAL: z.coerce.number().positive().max(10_000).default(20),
+  RATE_LIMIT_GUANGDONG: z.coerce.number().positive().max(10_000).default(10),
+  RATE_LIMIT_FUJIAN: z.coerce.number().positive().max(10_000).default(10),
+
+  // --- delivery ---
+  /** Jobs one worker process runs at once, per target. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
+  /** Partner submissions per delivery before the transfer fails with RETRIES_EXHAUSTED. */
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(24 * 3_600_000).default(5 * 60_000),
+  BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
+  BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(10),
+  BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  BREAKER_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** How often the watchdog looks for accepted transfers whose job died, and how old they must be. */
+  WATCHDOG_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  WATCHDOG_MIN_AGE_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).default(120_000),
+
+  // --- lifecycle ---
+  /** Days a Guangdong/Fujian member has to report locally before the transfer is flagged overdue. */
+  LOCAL_REPORT_DUE_DAYS: z.coerce.number().min(0.0001).max(365).default(30),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -31,3 +31,12 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
   }
   return result.data;
 }
+
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const errors = issuesToFieldErrors(result.error.issues);
+    throw new AppError('invalid', 'VALIDATION_FAILED', errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; '), errors);
+  }
+  return result.data;
+}

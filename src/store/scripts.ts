@@ -31,15 +31,21 @@ return {'created', ARGV[3]}
  * transfer's version, and puts it in the notification outbox: it cannot be lost between the change
  * and its queueing.
  *
- * KEYS: transfer hash, events, notifications hash, notification outbox
+ * A dedupe key (e.g. a partner callback's webhook-id) makes the change apply at most once: it is
+ * claimed in the same step, so two copies arriving at once apply once, and a refused change (invalid
+ * transition) claims nothing.
+ *
+ * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL is 0)
  * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
  *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
- *       now (ms), then hash field/value pairs to set
- * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'}
+ *       now (ms), dedupe TTL in seconds (0 = no dedupe), then hash field/value pairs to set
+ * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'} | {'duplicate', state}
  */
 export const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing'} end
+local dedupeTtl = tonumber(ARGV[10])
+if dedupeTtl > 0 and redis.call('EXISTS', KEYS[5]) == 1 then return {'duplicate', state} end
 local allowed = ARGV[3]
 if allowed ~= '*' and not string.find(',' .. allowed .. ',', ',' .. state .. ',', 1, true) then
   return {'invalid', state}
@@ -56,7 +62,8 @@ if changed then
   redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
   redis.call('HSET', KEYS[1], 'state', to)
 end
-if #ARGV > 9 then redis.call('HSET', KEYS[1], unpack(ARGV, 10)) end
+if #ARGV > 10 then redis.call('HSET', KEYS[1], unpack(ARGV, 11)) end
+if dedupeTtl > 0 then redis.call('SET', KEYS[5], '1', 'EX', dedupeTtl) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[6])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('RPUSH', KEYS[2], ARGV[5])

@@ -42,11 +42,14 @@ export interface TransitionRequest {
    * announced too by naming its notification type (e.g. member.account_created).
    */
   notify?: { type?: string; detail?: Record<string, unknown> };
+  /** Apply at most once per key (e.g. `callback:national:<webhook-id>`), remembered this long. */
+  dedupe?: { key: string; ttlSeconds: number };
 }
 
 export type TransitionOutcome =
   | { ok: true; previousState: TransferState; version: number; notified: boolean }
   | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'duplicate'; currentState: TransferState }
   | { ok: false; reason: 'invalid'; currentState: TransferState };
 
 export interface StoredNotification {
@@ -62,6 +65,8 @@ export interface ListFilter {
   state?: TransferState;
   target?: Target;
   externalRef?: string;
+  /** Only transfers whose member is overdue for local reporting. */
+  overdue?: boolean;
 }
 
 declare module 'ioredis' {
@@ -79,7 +84,7 @@ export class TransferStore {
     private readonly prefix: string,
   ) {
     redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 9, lua: CREATE_TRANSFER });
-    redis.defineCommand('tgwTransition', { numberOfKeys: 4, lua: TRANSITION });
+    redis.defineCommand('tgwTransition', { numberOfKeys: 5, lua: TRANSITION });
   }
 
   private key(...parts: string[]): string {
@@ -157,6 +162,7 @@ export class TransferStore {
       this.key('trf', id, 'events'),
       this.key('trf', id, 'notifications'),
       this.key('notify', 'outbox'),
+      this.key('dedupe', req.dedupe?.key ?? 'none'),
       this.prefix,
       id,
       req.from === '*' ? '*' : req.from.join(','),
@@ -166,13 +172,20 @@ export class TransferStore {
       req.notify?.type ?? '',
       JSON.stringify(req.notify?.detail ?? {}),
       Date.parse(req.event.at) || Date.now(),
+      req.dedupe?.ttlSeconds ?? 0,
       ...set,
     );
     if (reply[0] === 'ok') {
       return { ok: true, previousState: reply[1] as TransferState, version: Number(reply[2]), notified: reply[3] === '1' };
     }
     if (reply[0] === 'invalid') return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
+    if (reply[0] === 'duplicate') return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
     return { ok: false, reason: 'missing' };
+  }
+
+  /** Sets bookkeeping fields of an existing transfer: no event, no version, no notification. */
+  async setFields(id: string, fields: Record<string, string>): Promise<void> {
+    await this.redis.hset(this.key('trf', id), fields);
   }
 
   async incrementAttempts(id: string): Promise<number> {
@@ -181,7 +194,9 @@ export class TransferStore {
 
   /** Newest first. The cursor is the last id of the previous page. */
   async list(filter: ListFilter, limit: number, cursor?: string): Promise<{ items: StoredTransfer[]; next?: string }> {
-    const index = filter.externalRef
+    const index = filter.overdue
+      ? this.key('idx', 'overdue')
+      : filter.externalRef
       ? this.key('idx', 'ref', filter.externalRef)
       : filter.state && filter.target
         ? this.key('idx', 'st', filter.state, filter.target)
@@ -190,7 +205,7 @@ export class TransferStore {
           : filter.target
             ? this.key('idx', 'target', filter.target)
             : this.key('idx', 'all');
-    // Only an externalRef page can hold ids that the state/target filter then drops; read on until full.
+    // A ref or overdue page can hold ids that the other filters then drop; read on until the page is full.
     const items: StoredTransfer[] = [];
     let from = cursor ? `(${cursor}` : '+';
     for (;;) {
@@ -199,6 +214,8 @@ export class TransferStore {
       for (const t of batch) {
         if (filter.state && t.state !== filter.state) continue;
         if (filter.target && t.doc.target !== filter.target) continue;
+        if (filter.externalRef && t.doc.externalRef !== filter.externalRef) continue;
+        if (filter.overdue && !isOverdue(t)) continue;
         items.push(t);
       }
       if (ids.length <= limit || items.length > limit) break;
@@ -209,6 +226,10 @@ export class TransferStore {
       return { items: page, next: page[page.length - 1]?.doc.id };
     }
     return { items };
+  }
+
+  async addToOverdueIndex(id: string): Promise<void> {
+    await this.redis.zadd(this.key('idx', 'overdue'), 0, id);
   }
 
   // --- the outbox: transfers whose delivery job is not yet confirmed queued ---
@@ -248,6 +269,12 @@ export class TransferStore {
   async removeNotificationFromOutbox(transferId: string, seq: number): Promise<void> {
     await this.redis.zrem(this.key('notify', 'outbox'), `${transferId}:${seq}`);
   }
+}
+
+/** The overdue index only grows; a transfer counts while its member is still awaited and flagged. */
+function isOverdue(t: StoredTransfer): boolean {
+  if (t.state !== 'awaiting_local_report' || !t.fields.localReport) return false;
+  return (JSON.parse(t.fields.localReport) as { overdue?: boolean }).overdue === true;
 }
 
 function toStored(hash: Record<string, string>, events: string[]): StoredTransfer {

@@ -160,7 +160,7 @@ async function succeed(
   const set: Record<string, string> = { partnerRef };
   if (local) {
     const dueAt = new Date(now.getTime() + deps.settings.localReportDueDays * 86_400_000).toISOString();
-    set.localReport = JSON.stringify({ status: 'pending', dueAt, overdue: false });
+    set.localReport = JSON.stringify({ status: 'pending', since: now.toISOString(), dueAt, overdue: false });
   }
   const outcome = await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
@@ -170,10 +170,37 @@ async function succeed(
     notify: { detail: { partnerRef, ...(set.localReport ? { localReport: JSON.parse(set.localReport) as unknown } : {}) } },
   });
   if (!outcome.ok) {
-    // A callback or an operator got there first; the partner holds the transfer either way.
-    deps.log.info({ transferId: t.doc.id, outcome }, 'submission recorded after the transfer had moved on');
+    // A callback got there first (the partner decided before its answer to us arrived) or an operator
+    // moved it: keep their state, but do not lose what the submission tells us.
+    await deps.transitions.apply(t.doc.id, {
+      from: '*',
+      event: { at: now.toISOString(), type: 'submitted_late', source: 'worker', detail: { partnerRef, duplicate, attempt } },
+      set: { partnerRef },
+    });
+    deps.log.info({ transferId: t.doc.id }, 'submission recorded after the transfer had moved on');
+    if (!outcome.ok && outcome.reason === 'invalid' && outcome.currentState === 'cancelled') {
+      await withdrawLate(deps, t, partnerRef);
+    }
   }
   return { kind: 'done', state: to };
+}
+
+/** Cancelled while its submission was in flight: take it back at the partner too, where allowed. */
+async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: string): Promise<void> {
+  const adapter = deps.adapters[t.doc.target];
+  let outcome = 'not supported by the partner';
+  if (adapter.capabilities.withdraw) {
+    try {
+      await deps.callers[t.doc.target].call((signal) => adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }));
+      outcome = 'withdrawn';
+    } catch (err) {
+      outcome = err instanceof PartnerError ? `failed: ${err.code}` : 'failed';
+    }
+  }
+  await deps.transitions.apply(t.doc.id, {
+    from: '*',
+    event: { at: deps.clock.now().toISOString(), type: 'late_withdrawal', source: 'worker', detail: { partnerRef, outcome } },
+  });
 }
 
 async function fail(

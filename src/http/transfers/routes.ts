@@ -7,9 +7,7 @@ import { createTransfer, type IntakeDeps } from '../../usecases/create-transfer.
 import type { Authenticator } from '../auth.js';
 import { callerOf } from '../auth.js';
 import { parseQuery, requireJson } from '../validation.js';
-import { transferView } from './view.js';
-
-export const TRANSFER_ID = /^trf_[0-9A-HJKMNP-TV-Z]{26}$/;
+import { TRANSFER_ID, transferView } from './view.js';
 
 export const ListTransfersQuery = z.strictObject({
   state: z.enum(STATES).optional(),

@@ -1,0 +1,130 @@
+/**
+ * What a partner's word does to a transfer, whether it came in a callback or was learnt by
+ * reconciliation: one table, one transition path. Terminal states never change; a word that repeats
+ * the current state is "already applied", not an error.
+ */
+import type { PartnerEventType } from '../../adapters/adapter.js';
+import type { Clock } from '../clock.js';
+import type { EventSource, Target, TransferState } from '../domain/transfer.js';
+import type { StoredTransfer, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
+import type { Transitions } from './transitions.js';
+
+export interface PartnerWord {
+  type: PartnerEventType;
+  partnerRef?: string;
+  reason?: string;
+  at?: string;
+}
+
+export type ApplyResult =
+  | { result: 'applied'; state: TransferState; previousState: TransferState }
+  | { result: 'already_applied'; state: TransferState }
+  | { result: 'invalid_transition'; state: TransferState; detail: string };
+
+interface Rule {
+  from: readonly TransferState[];
+  /** undefined: the event is recorded without a state change. */
+  to?: TransferState;
+}
+
+/** Which states each word may arrive in, and where it leads, per target. */
+function ruleFor(target: Target, type: PartnerEventType): Rule | null {
+  const local = target !== 'national';
+  switch (type) {
+    case 'approved':
+      // guangdong/fujian: approval is not the end; the member must still report locally.
+      return local
+        ? { from: ['accepted', 'awaiting_local_report'], to: 'awaiting_local_report' }
+        : { from: ['accepted', 'submitted'], to: 'completed' };
+    case 'rejected':
+      return { from: ['accepted', 'submitted', 'awaiting_local_report'], to: 'rejected' };
+    case 'expired':
+      return { from: ['accepted', 'submitted', 'awaiting_local_report'], to: 'expired' };
+    case 'account_created':
+      return local ? null : { from: ['accepted', 'submitted', 'completed'] };
+    case 'local_report_completed':
+      return local ? { from: ['accepted', 'awaiting_local_report'], to: 'completed' } : null;
+  }
+}
+
+export interface ApplyDeps {
+  transitions: Transitions;
+  clock: Clock;
+  localReportDueDays: number;
+}
+
+export async function applyPartnerWord(
+  deps: ApplyDeps,
+  t: StoredTransfer,
+  word: PartnerWord,
+  source: EventSource,
+  dedupe?: TransitionRequest['dedupe'],
+): Promise<ApplyResult> {
+  const rule = ruleFor(t.doc.target, word.type);
+  if (!rule) {
+    return { result: 'invalid_transition', state: t.state, detail: `${t.doc.target} does not send ${word.type}` };
+  }
+  if (word.type === 'account_created' && t.fields.nationalAccountCreated === '1') {
+    return { result: 'already_applied', state: t.state };
+  }
+  const now = deps.clock.now().toISOString();
+  const set: Record<string, string> = {};
+  if (word.partnerRef) set.partnerRef = word.partnerRef;
+  const detail: Record<string, unknown> = {
+    ...(word.partnerRef ? { partnerRef: word.partnerRef } : {}),
+    ...(word.reason ? { reason: word.reason } : {}),
+    ...(word.at ? { partnerAt: word.at } : {}),
+  };
+  let notify: TransitionRequest['notify'] = { detail };
+
+  if (word.type === 'account_created') {
+    set.nationalAccountCreated = '1';
+    // The national system's default password is the ID number's last 8 characters: the gateway never
+    // stores or forwards it, only tells Beijing that the member must change it.
+    notify = { type: 'member.account_created', detail: { ...detail, mustChangeDefaultPassword: true } };
+  }
+  if (rule.to === 'awaiting_local_report' && t.state === 'accepted') {
+    const dueAt = new Date(deps.clock.now().getTime() + deps.localReportDueDays * 86_400_000).toISOString();
+    set.localReport = JSON.stringify({ status: 'pending', since: now, dueAt, overdue: false });
+  }
+  if (word.type === 'local_report_completed') {
+    const previous = t.fields.localReport ? (JSON.parse(t.fields.localReport) as Record<string, unknown>) : {};
+    set.localReport = JSON.stringify({ ...previous, status: 'completed', completedAt: word.at ?? now, overdue: false });
+  }
+  if (word.type === 'rejected' && word.reason) set.rejectionReason = word.reason;
+
+  const outcome: TransitionOutcome = await deps.transitions.apply(t.doc.id, {
+    from: rule.from,
+    ...(rule.to ? { to: rule.to } : {}),
+    event: { at: now, type: eventType(word.type), source, ...(Object.keys(detail).length ? { detail } : {}) },
+    set,
+    notify,
+    ...(dedupe ? { dedupe } : {}),
+  });
+  if (outcome.ok) {
+    return { result: 'applied', state: rule.to ?? outcome.previousState, previousState: outcome.previousState };
+  }
+  if (outcome.reason === 'duplicate') return { result: 'already_applied', state: outcome.currentState };
+  if (outcome.reason === 'missing') throw new Error(`transfer ${t.doc.id} vanished`);
+  if (rule.to && outcome.currentState === rule.to) return { result: 'already_applied', state: outcome.currentState };
+  return {
+    result: 'invalid_transition',
+    state: outcome.currentState,
+    detail: `${word.type} cannot apply to a transfer that is ${outcome.currentState}`,
+  };
+}
+
+function eventType(type: PartnerEventType): string {
+  switch (type) {
+    case 'approved':
+      return 'partner_approved';
+    case 'rejected':
+      return 'rejected';
+    case 'expired':
+      return 'expired';
+    case 'account_created':
+      return 'national_account_created';
+    case 'local_report_completed':
+      return 'local_report_completed';
+  }
+}

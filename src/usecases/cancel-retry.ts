@@ -1,0 +1,95 @@
+/**
+ * Cancelling a transfer (the Beijing system, before a decision) and retrying a failed one (operators).
+ */
+import type { TransferAdapter } from '../../adapters/adapter.js';
+import { PartnerError, PermanentPartnerError } from '../../adapters/errors.js';
+import type { Clock } from '../clock.js';
+import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
+import { AppError } from '../domain/errors.js';
+import type { EventSource, Target } from '../domain/transfer.js';
+import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
+import type { Enqueuer } from './create-transfer.js';
+import type { Transitions } from './transitions.js';
+
+export interface ActionDeps {
+  store: TransferStore;
+  transitions: Transitions;
+  queue: Enqueuer;
+  adapters: Readonly<Record<Target, TransferAdapter>>;
+  callers: Readonly<Record<Target, PartnerCaller>>;
+  clock: Clock;
+}
+
+async function load(deps: ActionDeps, id: string): Promise<StoredTransfer> {
+  const t = await deps.store.get(id);
+  if (!t) throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
+  return t;
+}
+
+export async function cancelTransfer(deps: ActionDeps, id: string, by: string, reason?: string): Promise<StoredTransfer> {
+  const t = await load(deps, id);
+  if (t.doc.irreversible) {
+    throw new AppError('conflict', 'IRREVERSIBLE', `a ${t.doc.reason.kind} transfer cannot be withdrawn once started`);
+  }
+  const cancellable = ['accepted', 'submitted', 'awaiting_local_report'] as const;
+  if (!(cancellable as readonly string[]).includes(t.state)) {
+    throw new AppError('conflict', 'INVALID_STATE', `a ${t.state} transfer can no longer be cancelled`);
+  }
+  const partnerRef = t.fields.partnerRef;
+  if (t.state !== 'accepted' && partnerRef) await withdrawAtPartner(deps, t, partnerRef);
+
+  const at = deps.clock.now().toISOString();
+  const detail = { by, ...(reason ? { reason } : {}) };
+  const outcome = await deps.transitions.apply(id, {
+    // Withdrawn at the partner (or never sent): only the states we just checked may move.
+    from: t.state === 'accepted' ? ['accepted'] : [t.state],
+    to: 'cancelled',
+    event: { at, type: 'cancelled', source: 'api', detail },
+    notify: { detail },
+  });
+  if (!outcome.ok) {
+    const now = outcome.reason === 'missing' ? 'gone' : outcome.currentState;
+    throw new AppError('conflict', 'INVALID_STATE', `the transfer became ${now} meanwhile; it was not cancelled`);
+  }
+  return load(deps, id);
+}
+
+async function withdrawAtPartner(deps: ActionDeps, t: StoredTransfer, partnerRef: string): Promise<void> {
+  const adapter = deps.adapters[t.doc.target];
+  if (!adapter.capabilities.withdraw) {
+    throw new AppError('conflict', 'WITHDRAW_NOT_SUPPORTED', `${t.doc.target} does not allow withdrawing a submitted application`);
+  }
+  try {
+    await deps.callers[t.doc.target].call((signal) => adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }));
+  } catch (err) {
+    if (err instanceof PermanentPartnerError) {
+      const code = err.code === 'DECISION_ALREADY_MADE' ? 'INVALID_STATE' : err.code;
+      throw new AppError('conflict', code, `${t.doc.target} refused the withdrawal: ${err.message}`);
+    }
+    if (err instanceof PartnerError || err instanceof BreakerOpenError) {
+      throw new AppError('unavailable', 'PARTNER_UNAVAILABLE', `${t.doc.target} cannot be reached now; try the cancellation again later`);
+    }
+    throw err;
+  }
+}
+
+export async function retryTransfer(deps: ActionDeps, id: string, by: string, source: EventSource = 'operator'): Promise<StoredTransfer> {
+  const t = await load(deps, id);
+  if (t.state !== 'failed') {
+    throw new AppError('conflict', 'INVALID_STATE', `only a failed transfer can be retried; this one is ${t.state}`);
+  }
+  const generation = t.generation + 1;
+  const detail = { by, generation };
+  const outcome = await deps.transitions.apply(id, {
+    from: ['failed'],
+    to: 'accepted',
+    event: { at: deps.clock.now().toISOString(), type: 'retry_requested', source, detail },
+    // A new generation gets a new job id, so BullMQ cannot swallow it behind the failed job's id;
+    // its attempts count from here.
+    set: { generation: String(generation), attemptsBase: String(t.attempts), resolvedOrg: '' },
+    notify: { detail },
+  });
+  if (!outcome.ok) throw new AppError('conflict', 'INVALID_STATE', 'the transfer changed meanwhile; it was not retried');
+  await deps.queue.enqueue(id, t.doc.target, generation);
+  return load(deps, id);
+}

@@ -1,0 +1,110 @@
+/**
+ * Reconciliation: callbacks get lost. Transfers that have waited longer than a set time without news
+ * are looked up at their partner, and what the partner says is applied through the same code as a
+ * callback (source `reconciliation`). A lost callback heals without an operator.
+ */
+import type { PartnerStatus, TransferAdapter } from '../../adapters/adapter.js';
+import { PartnerError } from '../../adapters/errors.js';
+import type { Clock } from '../clock.js';
+import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
+import type { Target, TransferState } from '../domain/transfer.js';
+import type { Logger } from '../log.js';
+import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
+import { applyPartnerWord, type ApplyDeps, type PartnerWord } from './apply-partner-event.js';
+
+export interface ReconcileDeps extends ApplyDeps {
+  store: TransferStore;
+  adapters: Readonly<Record<Target, TransferAdapter>>;
+  callers: Readonly<Record<Target, PartnerCaller>>;
+  clock: Clock;
+  log: Logger;
+  /** Ask about a transfer once it has had no news for this long. */
+  staleAfterMs: number;
+}
+
+export interface ReconcileReport {
+  checked: number;
+  applied: number;
+  unchanged: number;
+  errors: number;
+}
+
+const WAITING: readonly TransferState[] = ['submitted', 'awaiting_local_report'];
+
+/** What the partner's status says, as the words a callback would have carried. */
+export function wordsFor(status: PartnerStatus, target: Target): PartnerWord[] {
+  const base = {
+    ...(status.partnerRef ? { partnerRef: status.partnerRef } : {}),
+    ...(status.reason ? { reason: status.reason } : {}),
+    ...(status.at ? { at: status.at } : {}),
+  };
+  const words: PartnerWord[] = [];
+  switch (status.status) {
+    case 'approved':
+      words.push({ type: 'approved', ...base });
+      break;
+    case 'awaiting_local_report':
+      if (target !== 'national') words.push({ type: 'approved', ...base });
+      break;
+    case 'local_report_completed':
+      words.push({ type: 'local_report_completed', ...base });
+      break;
+    case 'rejected':
+      words.push({ type: 'rejected', ...base });
+      break;
+    case 'expired':
+      words.push({ type: 'expired', ...base });
+      break;
+    default:
+      break;
+  }
+  if (status.accountCreated && target === 'national') words.push({ type: 'account_created', ...base });
+  return words;
+}
+
+export async function reconcileTransfer(deps: ReconcileDeps, t: StoredTransfer): Promise<'applied' | 'unchanged'> {
+  const target = t.doc.target;
+  const adapter = deps.adapters[target];
+  const ref = { transferId: t.doc.id, ...(t.fields.partnerRef ? { partnerRef: t.fields.partnerRef } : {}) };
+  const status = await deps.callers[target].call((signal) => adapter.fetchStatus(ref, { signal }));
+  let applied = false;
+  let current = t;
+  for (const word of wordsFor(status, target)) {
+    const result = await applyPartnerWord(deps, current, word, 'reconciliation');
+    if (result.result === 'applied') {
+      applied = true;
+      current = (await deps.store.get(t.doc.id)) ?? current;
+    }
+  }
+  // Bookkeeping only: no event, no version, so an unchanged lookup does not grow the history.
+  await deps.store.setFields(t.doc.id, { lastReconciledAt: deps.clock.now().toISOString() });
+  return applied ? 'applied' : 'unchanged';
+}
+
+/** One pass over the waiting transfers, at most `max` partner lookups. */
+export async function reconcileStale(deps: ReconcileDeps, max = 200): Promise<ReconcileReport> {
+  const report: ReconcileReport = { checked: 0, applied: 0, unchanged: 0, errors: 0 };
+  const now = deps.clock.now().getTime();
+  for (const state of WAITING) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.list({ state }, 200, cursor);
+      cursor = page.next;
+      for (const t of page.items) {
+        if (report.checked >= max) return report;
+        const lastNews = Math.max(Date.parse(t.updatedAt), Date.parse(t.fields.lastReconciledAt ?? '') || 0);
+        if (now - lastNews < deps.staleAfterMs) continue;
+        if (deps.callers[t.doc.target].state === 'open') continue;
+        report.checked += 1;
+        try {
+          report[await reconcileTransfer(deps, t)] += 1;
+        } catch (err) {
+          if (!(err instanceof PartnerError || err instanceof BreakerOpenError)) throw err;
+          report.errors += 1;
+          deps.log.warn({ transferId: t.doc.id, code: err instanceof PartnerError ? err.code : 'BREAKER_OPEN' }, 'reconciliation lookup failed');
+        }
+      }
+    } while (cursor);
+  }
+  return report;
+}
