@@ -11,7 +11,8 @@ export const DELIVERY_QUEUES: Readonly<Record<Target, string>> = {
 };
 
 export const NOTIFY_QUEUE = 'notify-beijing';
-export const RECONCILE_QUEUE = 'reconcile';
+/** Periodic work: reconciliation with partners, local-report tracking, the delivery watchdog. */
+export const MAINTENANCE_QUEUE = 'maintenance';
 
 /** Job data carries ids only: personal data never sits in a job. */
 export interface DeliveryJobData {

@@ -92,8 +92,9 @@ export const configSchema = z.object({
   GUANGDONG_APP_ID: z.string().min(1),
   GUANGDONG_APP_SECRET: z.string().min(16),
   FUJIAN_BASE_URL: z.url({ protocol: /^https?$/ }),
-  FUJIAN_APP_KEY: z.string().min(1),
-  FUJIAN_APP_SECRET: z.string().min(16),
+  FUJIAN_APP_ID: z.string().min(1),
+  /** Key of the HMAC-SM3 signatures (ours and Fujian's answers'). */
+  FUJIAN_APP_KEY: z.string().min(16),
   /** Deadline of one partner request; the request is aborted when it passes. */
   PARTNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** Requests per second each partner accepts from us (all worker processes together). */
@@ -119,6 +120,16 @@ export const configSchema = z.object({
   // --- lifecycle ---
   /** Days a Guangdong/Fujian member has to report locally before the transfer is flagged overdue. */
   LOCAL_REPORT_DUE_DAYS: z.coerce.number().min(0.0001).max(365).default(30),
+  /** Days after submission on which Beijing is reminded of a member's pending local report. */
+  LOCAL_REPORT_REMINDER_DAYS: z
+    .string()
+    .default('7,14,21')
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean).map(Number))
+    .pipe(z.array(z.number().positive().max(365))),
+  LOCAL_REPORT_CHECK_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(60_000),
+  /** Ask a partner about a waiting transfer after this long without news (lost callbacks heal). */
+  RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(100).max(30 * 24 * 3_600_000).default(6 * 3_600_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,65 @@
+/**
+ * The Beijing notification worker. Retries follow the `notify-backoff` strategy named in
+ * notificationJobOptions: capped exponential with jitter, so a Beijing outage of hours is ridden out
+ * without hammering it when it returns, and a Retry-After it sends is honoured (up to the cap).
+ * After the last attempt the job stays in the failed set, where operators list and replay it.
+ */
+import { Worker, type BackoffStrategy } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { NotificationDeps } from '../src/notify/deliver-notification.js';
+import { NotificationDeliveryError } from '../src/notify/sender.js';
+import { NOTIFY_QUEUE, type NotificationJobData } from './names.js';
+import { notificationProcessor } from './processors/notify.js';
+
+export interface NotificationWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface NotificationWorker {
+  worker: Worker<NotificationJobData>;
+  close(): Promise<void>;
+}
+
+/**
+ * Delay before retry `attemptsMade` (1-based): base·2^(n-1) capped at max, then "equal jitter" (half
+ * fixed, half random) so many notifications failing together do not come back together, yet no retry
+ * comes almost at once.
+ */
+export function notifyBackoff(baseMs: number, maxMs: number, random: () => number = Math.random): BackoffStrategy {
+  return (attemptsMade, _type, err) => {
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attemptsMade - 1, 40));
+    const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
+    const asked = err instanceof NotificationDeliveryError ? err.retryAfterMs : undefined;
+    return asked === undefined ? delay : Math.min(maxMs, Math.max(delay, asked));
+  };
+}
+
+export function startNotificationWorker(deps: NotificationDeps, options: NotificationWorkerOptions): NotificationWorker {
+  const { connection, prefix, concurrency = 5, backoffBaseMs = 2_000, backoffMaxMs = 15 * 60_000 } = options;
+  const worker = new Worker<NotificationJobData>(NOTIFY_QUEUE, notificationProcessor(deps), {
+    connection,
+    prefix,
+    concurrency,
+    maxStalledCount: 1,
+    settings: { backoffStrategy: notifyBackoff(backoffBaseMs, backoffMaxMs) },
+  });
+  worker.on('error', (err) => deps.log.error({ err }, 'notification worker error'));
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const status = err instanceof NotificationDeliveryError ? err.status : undefined;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const line = { jobId: job.id, transferId: job.data.transferId, seq: job.data.seq, attemptsMade: job.attemptsMade, status, reason: err.message };
+    if (exhausted) deps.log.error(line, 'notification to Beijing exhausted its attempts; replay it from /v1/notifications');
+    else deps.log.warn(line, 'notification to Beijing failed; will retry');
+  });
+  return {
+    worker,
+    async close() {
+      await worker.close();
+    },
+  };
+}

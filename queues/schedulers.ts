@@ -1,0 +1,53 @@
+/**
+ * The maintenance queue and its job schedulers. Schedulers live in Redis, so upserting them from every
+ * worker process at start is idempotent: one schedule each, one run per tick.
+ */
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log.js';
+import { MAINTENANCE_QUEUE } from './names.js';
+import { maintenanceProcessor, type MaintenanceDeps, type MaintenanceJob } from './processors/maintenance.js';
+
+export interface ScheduleIntervals {
+  reconcileMs: number;
+  localReportsMs: number;
+  watchdogMs: number;
+}
+
+export interface Maintenance {
+  queue: Queue;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export async function startMaintenance(
+  deps: MaintenanceDeps,
+  intervals: ScheduleIntervals,
+  options: { connection: Redis; prefix: string; log: Logger },
+): Promise<Maintenance> {
+  const { connection, prefix, log } = options;
+  const queue = new Queue(MAINTENANCE_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } },
+  });
+  const every: Record<MaintenanceJob, number> = {
+    reconcile: intervals.reconcileMs,
+    'local-reports': intervals.localReportsMs,
+    watchdog: intervals.watchdogMs,
+  };
+  for (const [name, ms] of Object.entries(every)) {
+    await queue.upsertJobScheduler(name, { every: ms }, { name });
+  }
+  const worker = new Worker(MAINTENANCE_QUEUE, maintenanceProcessor(deps), { connection, prefix, concurrency: 1 });
+  worker.on('failed', (job, err) => log.error({ err, job: job?.name }, 'maintenance job failed'));
+  worker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
+  return {
+    queue,
+    worker,
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
