@@ -29,7 +29,11 @@ export interface NotificationWorker {
  * fixed, half random) so many notifications failing together do not come back together, yet no retry
  * comes almost at once.
  */
-export function notifyBackoff(baseMs: number, maxMs: number, random: () => number = Math.random): BackoffStrategy {
+export function notifyBackoff(
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): BackoffStrategy {
   return (attemptsMade, _type, err) => {
     const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attemptsMade - 1, 40));
     const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
@@ -38,7 +42,10 @@ export function notifyBackoff(baseMs: number, maxMs: number, random: () => numbe
   };
 }
 
-export function startNotificationWorker(deps: NotificationDeps, options: NotificationWorkerOptions): NotificationWorker {
+export function startNotificationWorker(
+  deps: NotificationDeps,
+  options: NotificationWorkerOptions,
+): NotificationWorker {
   const { connection, prefix, concurrency = 5, backoffBaseMs = 2_000, backoffMaxMs = 15 * 60_000 } = options;
   const worker = new Worker<NotificationJobData>(NOTIFY_QUEUE, notificationProcessor(deps), {
     connection,
@@ -52,8 +59,19 @@ export function startNotificationWorker(deps: NotificationDeps, options: Notific
     if (!job) return;
     const status = err instanceof NotificationDeliveryError ? err.status : undefined;
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
-    const line = { jobId: job.id, transferId: job.data.transferId, seq: job.data.seq, attemptsMade: job.attemptsMade, status, reason: err.message };
-    if (exhausted) deps.log.error(line, 'notification to Beijing exhausted its attempts; replay it from /v1/notifications');
+    const line = {
+      jobId: job.id,
+      transferId: job.data.transferId,
+      seq: job.data.seq,
+      attemptsMade: job.attemptsMade,
+      status,
+      reason: err.message,
+    };
+    if (exhausted)
+      deps.log.error(
+        line,
+        'notification to Beijing exhausted its attempts; replay it from /v1/notifications',
+      );
     else deps.log.warn(line, 'notification to Beijing failed; will retry');
   });
   return {

@@ -6,6 +6,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NotificationProducer } from '../queues/notify-producer.js';
+import {
+  startNotificationWorker,
+  type NotificationWorker,
+  type NotificationWorkerOptions,
+} from '../queues/notify-worker.js';
 import { DeliveryProducer } from '../queues/producer.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
@@ -14,6 +19,7 @@ import { createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
 import { redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
+import { NotificationSender } from './notify/sender.js';
 import { createRedis, type Redis } from './redis.js';
 import { TransferStore } from './store/transfer-store.js';
 import type { IntakeDeps } from './usecases/create-transfer.js';
@@ -23,6 +29,10 @@ import { Transitions } from './usecases/transitions.js';
 export interface GatewayOptions {
   clock?: Clock;
   log?: Logger;
+  /** Tuning of the Beijing notification worker (tests shorten the backoff). */
+  notify?: Pick<NotificationWorkerOptions, 'concurrency' | 'backoffBaseMs' | 'backoffMaxMs'> & {
+    timeoutMs?: number;
+  };
 }
 
 export interface Gateway {
@@ -36,6 +46,8 @@ export interface Gateway {
   transitions: Transitions;
   cipher: PiiCipher;
   relay: OutboxRelay;
+  /** Delivers notifications to Beijing; runs when ROLE is worker or all. */
+  notifyWorker?: NotificationWorker;
   log: Logger;
   close(): Promise<void>;
 }
@@ -73,6 +85,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       readiness: [redisReadiness(redis)],
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
+      notifications: { queue: notifications.queue, store },
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -80,6 +93,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const { port } = server.address() as AddressInfo;
     url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     log.info({ url }, 'gateway listening');
+  }
+  let notifyWorker: NotificationWorker | undefined;
+  if (config.ROLE !== 'api') {
+    const { timeoutMs, ...tuning } = options.notify ?? {};
+    const sender = new NotificationSender({
+      url: config.NOTIFY_URL,
+      secret: config.NOTIFY_SECRET,
+      timeoutMs,
+    });
+    notifyWorker = startNotificationWorker(
+      { store, sender, log },
+      { connection: queueConnection, prefix: config.REDIS_PREFIX, ...tuning },
+    );
   }
   relay.start();
 
@@ -93,6 +119,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     transitions,
     cipher,
     relay,
+    notifyWorker,
     log,
     async close() {
       if (server) {
@@ -101,6 +128,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         s.closeAllConnections();
       }
       await relay.stop();
+      await notifyWorker?.close();
       await Promise.all([producer.close(), notifications.close()]);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { IntakeDeps } from '../usecases/create-transfer.js';
 import type { Authenticator } from './auth.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
+import { notificationRoutes, type NotificationRoutesDeps } from './notifications/routes.js';
 import { errorHandler } from './problem.js';
 import { transferRoutes } from './transfers/routes.js';
 
@@ -16,6 +17,8 @@ export interface AppDeps {
   readiness: readonly ReadinessCheck[];
   bodyLimitBytes: number;
   trustProxy: boolean;
+  /** Beijing notifications for operators; absent where no notification queue is wired. */
+  notifications?: NotificationRoutesDeps;
 }
 
 function requestLog(log: Logger): RequestHandler {
@@ -44,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   // Bodies are parsed after authentication (per route), so an anonymous caller gets 401, not parse work.
   const jsonBody = express.json({ limit: deps.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
   app.use(transferRoutes(deps.intake, deps.auth, jsonBody));
+  if (deps.notifications) app.use(notificationRoutes(deps.notifications, deps.auth, jsonBody));
   app.use((req, _res, next) => {
     next(new AppError('not_found', 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });
