@@ -13,7 +13,11 @@ export class NotificationProducer {
 
   /** Idempotent per (transfer, seq). */
   async enqueueNotification(transferId: string, seq: number): Promise<void> {
-    await this.queue.add('notify', { transferId, seq }, { ...notificationJobOptions, jobId: notificationJobId(transferId, seq) });
+    await this.queue.add(
+      'notify',
+      { transferId, seq },
+      { ...notificationJobOptions, jobId: notificationJobId(transferId, seq) },
+    );
   }
 
   async close(): Promise<void> {

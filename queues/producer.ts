@@ -12,7 +12,10 @@ export class DeliveryProducer {
 
   constructor(connection: Redis, prefix: string) {
     const make = (t: Target) => new Queue<DeliveryJobData>(DELIVERY_QUEUES[t], { connection, prefix });
-    this.queues = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<Target, Queue<DeliveryJobData>>;
+    this.queues = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<
+      Target,
+      Queue<DeliveryJobData>
+    >;
   }
 
   /** Idempotent per (transfer, generation): adding the same generation twice leaves one job. */

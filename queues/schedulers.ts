@@ -39,7 +39,11 @@ export async function startMaintenance(
   for (const [name, ms] of Object.entries(every)) {
     await queue.upsertJobScheduler(name, { every: ms }, { name });
   }
-  const worker = new Worker(MAINTENANCE_QUEUE, maintenanceProcessor(deps), { connection, prefix, concurrency: 1 });
+  const worker = new Worker(MAINTENANCE_QUEUE, maintenanceProcessor(deps), {
+    connection,
+    prefix,
+    concurrency: 1,
+  });
   worker.on('failed', (job, err) => log.error({ err, job: job?.name }, 'maintenance job failed'));
   worker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
   return {

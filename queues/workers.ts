@@ -45,7 +45,10 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
     });
     return w;
   };
-  const workers = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<Target, Worker<DeliveryJobData>>;
+  const workers = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<
+    Target,
+    Worker<DeliveryJobData>
+  >;
   return {
     workers,
     async close() {

@@ -12,6 +12,8 @@ import {
   type NotificationWorkerOptions,
 } from '../queues/notify-worker.js';
 import { DeliveryProducer } from '../queues/producer.js';
+import { startMaintenance, type Maintenance } from '../queues/schedulers.js';
+import { startDeliveryWorkers, type DeliveryWorkers } from '../queues/workers.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { PiiCipher } from './crypto/pii.js';
@@ -21,7 +23,13 @@ import { redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
 import { NotificationSender } from './notify/sender.js';
 import { createRedis, type Redis } from './redis.js';
+import { buildPartners, type Partners } from './partners.js';
 import { TransferStore } from './store/transfer-store.js';
+import type { ActionDeps } from './usecases/cancel-retry.js';
+import type { DeliveryDeps } from './usecases/deliver-transfer.js';
+import { DeliveryWatchdog } from './usecases/delivery-watchdog.js';
+import type { LocalReportDeps } from './usecases/local-reports.js';
+import type { ReconcileDeps } from './usecases/reconcile.js';
 import type { IntakeDeps } from './usecases/create-transfer.js';
 import { OutboxRelay } from './usecases/outbox-relay.js';
 import { Transitions } from './usecases/transitions.js';
@@ -48,6 +56,14 @@ export interface Gateway {
   relay: OutboxRelay;
   /** Delivers notifications to Beijing; runs when ROLE is worker or all. */
   notifyWorker?: NotificationWorker;
+  partners: Partners;
+  delivery: DeliveryDeps;
+  /** Delivery workers and periodic maintenance; run when ROLE is worker or all. */
+  deliveryWorkers?: DeliveryWorkers;
+  maintenance?: Maintenance;
+  reconcile: ReconcileDeps;
+  localReports: LocalReportDeps;
+  watchdog: DeliveryWatchdog;
   log: Logger;
   close(): Promise<void>;
 }
@@ -74,6 +90,50 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     graceMs: config.OUTBOX_GRACE_MS,
     intervalMs: config.OUTBOX_SWEEP_MS,
   });
+  const partners = buildPartners(config, redis, log);
+  const { adapters, callers } = partners;
+  const delivery: DeliveryDeps = {
+    store,
+    transitions,
+    cipher,
+    adapters,
+    callers,
+    clock,
+    log,
+    settings: {
+      maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+      backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
+      backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
+      localReportDueDays: config.LOCAL_REPORT_DUE_DAYS,
+    },
+  };
+  const applyDeps = { transitions, clock, localReportDueDays: config.LOCAL_REPORT_DUE_DAYS };
+  const reconcile: ReconcileDeps = {
+    ...applyDeps,
+    store,
+    adapters,
+    callers,
+    log,
+    staleAfterMs: config.RECONCILE_STALE_AFTER_MS,
+  };
+  const localReports: LocalReportDeps = {
+    store,
+    transitions,
+    clock,
+    log,
+    reminderDays: config.LOCAL_REPORT_REMINDER_DAYS,
+    dueDays: config.LOCAL_REPORT_DUE_DAYS,
+  };
+  const watchdog = new DeliveryWatchdog(
+    store,
+    transitions,
+    producer.queues,
+    producer,
+    clock,
+    log,
+    config.WATCHDOG_MIN_AGE_MS,
+  );
+  const actions: ActionDeps = { store, transitions, queue: producer, adapters, callers, clock };
 
   let server: Server | undefined;
   let url: string | undefined;
@@ -86,6 +146,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       notifications: { queue: notifications.queue, store },
+      actions,
+      orgs: { adapters, callers },
+      callbacks: {
+        ...applyDeps,
+        store,
+        adapters,
+        log,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        secrets: {
+          national: config.CALLBACK_SECRETS_NATIONAL,
+          guangdong: config.CALLBACK_SECRETS_GUANGDONG,
+          fujian: config.CALLBACK_SECRETS_FUJIAN,
+        },
+      },
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -95,7 +169,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log.info({ url }, 'gateway listening');
   }
   let notifyWorker: NotificationWorker | undefined;
-  if (config.ROLE !== 'api') {
+  const runs = (group: Config['WORKERS'][number]) => config.ROLE !== 'api' && config.WORKERS.includes(group);
+  if (runs('notify')) {
     const { timeoutMs, ...tuning } = options.notify ?? {};
     const sender = new NotificationSender({
       url: config.NOTIFY_URL,
@@ -105,6 +180,27 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     notifyWorker = startNotificationWorker(
       { store, sender, log },
       { connection: queueConnection, prefix: config.REDIS_PREFIX, ...tuning },
+    );
+  }
+  let deliveryWorkers: DeliveryWorkers | undefined;
+  let maintenance: Maintenance | undefined;
+  if (runs('delivery')) {
+    deliveryWorkers = startDeliveryWorkers(delivery, {
+      connection: queueConnection,
+      prefix: config.REDIS_PREFIX,
+      concurrency: config.DELIVERY_CONCURRENCY,
+      breakerResetMs: config.BREAKER_RESET_MS,
+    });
+  }
+  if (runs('maintenance')) {
+    maintenance = await startMaintenance(
+      { reconcile, localReports, watchdog },
+      {
+        reconcileMs: config.RECONCILE_INTERVAL_MS,
+        localReportsMs: config.LOCAL_REPORT_CHECK_MS,
+        watchdogMs: config.WATCHDOG_INTERVAL_MS,
+      },
+      { connection: queueConnection, prefix: config.REDIS_PREFIX, log },
     );
   }
   relay.start();
@@ -120,6 +216,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     cipher,
     relay,
     notifyWorker,
+    partners,
+    delivery,
+    deliveryWorkers,
+    maintenance,
+    reconcile,
+    localReports,
+    watchdog,
     log,
     async close() {
       if (server) {
@@ -128,7 +231,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         s.closeAllConnections();
       }
       await relay.stop();
-      await notifyWorker?.close();
+      await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
+      partners.shutdown();
       await Promise.all([producer.close(), notifications.close()]);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },

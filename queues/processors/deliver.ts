@@ -5,7 +5,11 @@
  * takes a job, and no transfer spends an attempt, until the probe time comes.
  */
 import { DelayedError, Worker, type Job } from 'bullmq';
-import { deliverTransfer, type DeliveryDeps, type DeliveryOutcome } from '../../src/usecases/deliver-transfer.js';
+import {
+  deliverTransfer,
+  type DeliveryDeps,
+  type DeliveryOutcome,
+} from '../../src/usecases/deliver-transfer.js';
 import { generationOfJobId, type DeliveryJobData } from '../names.js';
 
 export function deliveryProcessor(deps: DeliveryDeps, worker: () => Worker<DeliveryJobData>) {

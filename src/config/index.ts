@@ -22,19 +22,27 @@ const apiKey = z.strictObject({
 export type ApiKeyConfig = z.infer<typeof apiKey>;
 
 const jsonArray = <T extends z.ZodType>(item: T) =>
-  z.string().transform((raw, ctx): unknown => {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
-      return z.NEVER;
-    }
-  }).pipe(z.array(item).min(1));
+  z
+    .string()
+    .transform((raw, ctx): unknown => {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item).min(1));
 
 const whsec = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_<base64>');
 const whsecList = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(whsec).min(1, 'at least one whsec_ secret'));
 
 const piiKey = z
@@ -47,7 +55,12 @@ const piiKey = z
   .refine((k) => k.key.length === 32, 'key must decode to 32 bytes');
 const piiKeys = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(piiKey).min(1))
   .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
 
@@ -57,13 +70,22 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  /** Which worker groups a worker process runs, so each can be scaled on its own. */
+  WORKERS: z
+    .string()
+    .default('delivery,notify,maintenance')
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['delivery', 'notify', 'maintenance'])).min(1)),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   /** Base URL the gateway is reached at, for Location headers and partner callbacks. */
   PUBLIC_URL: z.url().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** Prefix of every key the gateway writes, so several gateways can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('tgw'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/)
+    .default('tgw'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   API_KEYS: jsonArray(apiKey),
   CALLBACK_SECRETS_NATIONAL: whsecList,
@@ -75,9 +97,19 @@ export const configSchema = z.object({
   OPS_PASSWORD: z.string().min(12, 'at least 12 characters'),
   PII_KEYS: piiKeys,
   /** Largest accepted request body, in bytes. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   /** How long an Idempotency-Key is remembered. */
-  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
   /** Accepted transfers whose job was not confirmed within this time are re-queued by the outbox relay. */
   OUTBOX_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
@@ -108,14 +140,24 @@ export const configSchema = z.object({
   /** Partner submissions per delivery before the transfer fails with RETRIES_EXHAUSTED. */
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
-  DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(24 * 3_600_000).default(5 * 60_000),
+  DELIVERY_BACKOFF_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3_600_000)
+    .default(5 * 60_000),
   BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
   BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(10),
   BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   BREAKER_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** How often the watchdog looks for accepted transfers whose job died, and how old they must be. */
   WATCHDOG_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-  WATCHDOG_MIN_AGE_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).default(120_000),
+  WATCHDOG_MIN_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .default(120_000),
 
   // --- lifecycle ---
   /** Days a Guangdong/Fujian member has to report locally before the transfer is flagged overdue. */
@@ -124,12 +166,33 @@ export const configSchema = z.object({
   LOCAL_REPORT_REMINDER_DAYS: z
     .string()
     .default('7,14,21')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean).map(Number))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map(Number),
+    )
     .pipe(z.array(z.number().positive().max(365))),
-  LOCAL_REPORT_CHECK_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(60_000),
+  LOCAL_REPORT_CHECK_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 3_600_000)
+    .default(60_000),
   /** Ask a partner about a waiting transfer after this long without news (lost callbacks heal). */
-  RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(100).max(30 * 24 * 3_600_000).default(6 * 3_600_000),
-  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(60_000),
+  RECONCILE_STALE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(30 * 24 * 3_600_000)
+    .default(6 * 3_600_000),
+  RECONCILE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 3_600_000)
+    .default(60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -145,9 +208,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   return result.data;
 }

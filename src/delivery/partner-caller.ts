@@ -100,7 +100,8 @@ export class PartnerCaller {
     try {
       return (await this.breaker.fire(action)) as T;
     } catch (err) {
-      if (isOpenBreakerRejection(err)) throw new BreakerOpenError(this.target, Math.max(this.remainingOpenMs, 100));
+      if (isOpenBreakerRejection(err))
+        throw new BreakerOpenError(this.target, Math.max(this.remainingOpenMs, 100));
       throw err;
     }
   }

@@ -9,6 +9,10 @@ import { healthRoutes, type ReadinessCheck } from './health.js';
 import { notificationRoutes, type NotificationRoutesDeps } from './notifications/routes.js';
 import { errorHandler } from './problem.js';
 import { transferRoutes } from './transfers/routes.js';
+import { transferActionRoutes } from './transfers/actions.js';
+import { orgRoutes, type OrgDeps } from './orgs/routes.js';
+import { callbackRoutes, type CallbackDeps } from './callbacks/routes.js';
+import type { ActionDeps } from '../usecases/cancel-retry.js';
 
 export interface AppDeps {
   intake: IntakeDeps;
@@ -17,8 +21,11 @@ export interface AppDeps {
   readiness: readonly ReadinessCheck[];
   bodyLimitBytes: number;
   trustProxy: boolean;
-  /** Beijing notifications for operators; absent where no notification queue is wired. */
-  notifications?: NotificationRoutesDeps;
+  /** Beijing notifications, for operators. */
+  notifications: NotificationRoutesDeps;
+  actions: ActionDeps;
+  orgs: OrgDeps;
+  callbacks: CallbackDeps;
 }
 
 function requestLog(log: Logger): RequestHandler {
@@ -29,7 +36,14 @@ function requestLog(log: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const caller = (res.locals.caller as { keyId?: string } | undefined)?.keyId;
-      const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, caller };
+      const line = {
+        requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        caller,
+      };
       if (res.statusCode >= 500) log.error(line, 'request');
       else log.debug(line, 'request');
     });
@@ -44,10 +58,18 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
   app.use(requestLog(deps.log));
   app.use(healthRoutes(deps.readiness));
+  // Callbacks read their raw body themselves: the signature covers the bytes as sent.
+  app.use(callbackRoutes(deps.callbacks));
   // Bodies are parsed after authentication (per route), so an anonymous caller gets 401, not parse work.
-  const jsonBody = express.json({ limit: deps.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const jsonBody = express.json({
+    limit: deps.bodyLimitBytes,
+    strict: false,
+    type: ['application/json', 'application/*+json'],
+  });
   app.use(transferRoutes(deps.intake, deps.auth, jsonBody));
-  if (deps.notifications) app.use(notificationRoutes(deps.notifications, deps.auth, jsonBody));
+  app.use(transferActionRoutes(deps.actions, deps.auth, jsonBody));
+  app.use(orgRoutes(deps.orgs, deps.auth));
+  app.use(notificationRoutes(deps.notifications, deps.auth, jsonBody));
   app.use((req, _res, next) => {
     next(new AppError('not_found', 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });

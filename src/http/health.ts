@@ -41,12 +41,17 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
           const r = await withTimeout(c.check(), 2_000);
           return [c.name, r] as const;
         } catch (err) {
-          return [c.name, { ok: false, detail: err instanceof Error ? err.message : 'check failed' }] as const;
+          return [
+            c.name,
+            { ok: false, detail: err instanceof Error ? err.message : 'check failed' },
+          ] as const;
         }
       }),
     );
     const ok = results.every(([, r]) => r.ok);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
   });
   return router;
 }

@@ -65,7 +65,11 @@ function fromBodyParser(err: unknown): AppError | null {
   if (typeof err !== 'object' || err === null || !('type' in err)) return null;
   switch (err.type) {
     case 'entity.too.large':
-      return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'the request body is larger than the limit');
+      return new AppError(
+        'payload_too_large',
+        'PAYLOAD_TOO_LARGE',
+        'the request body is larger than the limit',
+      );
     case 'entity.parse.failed':
       return new AppError('malformed', 'MALFORMED_JSON', 'the request body is not valid JSON');
     case 'encoding.unsupported':

@@ -7,7 +7,9 @@ import { AppError, type FieldError } from '../domain/errors.js';
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-    next(new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+    next(
+      new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'),
+    );
     return;
   }
   next();
@@ -17,7 +19,11 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], root = 
   return issues.flatMap((issue) => {
     const base = [root, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'unknown field', code: 'VALIDATION_FAILED' }));
+      return issue.keys.map((k) => ({
+        path: base ? `${base}.${k}` : k,
+        message: 'unknown field',
+        code: 'VALIDATION_FAILED',
+      }));
     }
     return [{ path: base, message: issue.message, code: 'VALIDATION_FAILED' }];
   });
@@ -27,7 +33,12 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
   const result = schema.safeParse(query);
   if (!result.success) {
     const errors = issuesToFieldErrors(result.error.issues, 'query');
-    throw new AppError('invalid', 'VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+    throw new AppError(
+      'invalid',
+      'VALIDATION_FAILED',
+      errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+      errors,
+    );
   }
   return result.data;
 }
@@ -36,7 +47,12 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   const result = schema.safeParse(body);
   if (!result.success) {
     const errors = issuesToFieldErrors(result.error.issues);
-    throw new AppError('invalid', 'VALIDATION_FAILED', errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; '), errors);
+    throw new AppError(
+      'invalid',
+      'VALIDATION_FAILED',
+      errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; '),
+      errors,
+    );
   }
   return result.data;
 }

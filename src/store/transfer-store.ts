@@ -76,7 +76,16 @@ declare module 'ioredis' {
   }
 }
 
-const CORE_FIELDS = new Set(['doc', 'pii', 'state', 'target', 'updatedAt', 'version', 'attempts', 'generation']);
+const CORE_FIELDS = new Set([
+  'doc',
+  'pii',
+  'state',
+  'target',
+  'updatedAt',
+  'version',
+  'attempts',
+  'generation',
+]);
 
 export class TransferStore {
   constructor(
@@ -176,10 +185,17 @@ export class TransferStore {
       ...set,
     );
     if (reply[0] === 'ok') {
-      return { ok: true, previousState: reply[1] as TransferState, version: Number(reply[2]), notified: reply[3] === '1' };
+      return {
+        ok: true,
+        previousState: reply[1] as TransferState,
+        version: Number(reply[2]),
+        notified: reply[3] === '1',
+      };
     }
-    if (reply[0] === 'invalid') return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
-    if (reply[0] === 'duplicate') return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
+    if (reply[0] === 'invalid')
+      return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
+    if (reply[0] === 'duplicate')
+      return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
     return { ok: false, reason: 'missing' };
   }
 
@@ -193,18 +209,22 @@ export class TransferStore {
   }
 
   /** Newest first. The cursor is the last id of the previous page. */
-  async list(filter: ListFilter, limit: number, cursor?: string): Promise<{ items: StoredTransfer[]; next?: string }> {
+  async list(
+    filter: ListFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: StoredTransfer[]; next?: string }> {
     const index = filter.overdue
       ? this.key('idx', 'overdue')
       : filter.externalRef
-      ? this.key('idx', 'ref', filter.externalRef)
-      : filter.state && filter.target
-        ? this.key('idx', 'st', filter.state, filter.target)
-        : filter.state
-          ? this.key('idx', 'state', filter.state)
-          : filter.target
-            ? this.key('idx', 'target', filter.target)
-            : this.key('idx', 'all');
+        ? this.key('idx', 'ref', filter.externalRef)
+        : filter.state && filter.target
+          ? this.key('idx', 'st', filter.state, filter.target)
+          : filter.state
+            ? this.key('idx', 'state', filter.state)
+            : filter.target
+              ? this.key('idx', 'target', filter.target)
+              : this.key('idx', 'all');
     // A ref or overdue page can hold ids that the other filters then drop; read on until the page is full.
     const items: StoredTransfer[] = [];
     let from = cursor ? `(${cursor}` : '+';
@@ -259,7 +279,14 @@ export class TransferStore {
 
   /** `transferId:seq` entries written by transitions and not yet confirmed queued. */
   async notificationOutboxDue(olderThan: Date, max: number): Promise<{ transferId: string; seq: number }[]> {
-    const members = await this.redis.zrangebyscore(this.key('notify', 'outbox'), '-inf', olderThan.getTime(), 'LIMIT', 0, max);
+    const members = await this.redis.zrangebyscore(
+      this.key('notify', 'outbox'),
+      '-inf',
+      olderThan.getTime(),
+      'LIMIT',
+      0,
+      max,
+    );
     return members.map((m) => {
       const at = m.lastIndexOf(':');
       return { transferId: m.slice(0, at), seq: Number(m.slice(at + 1)) };

@@ -62,7 +62,11 @@ export async function applyPartnerWord(
 ): Promise<ApplyResult> {
   const rule = ruleFor(t.doc.target, word.type);
   if (!rule) {
-    return { result: 'invalid_transition', state: t.state, detail: `${t.doc.target} does not send ${word.type}` };
+    return {
+      result: 'invalid_transition',
+      state: t.state,
+      detail: `${t.doc.target} does not send ${word.type}`,
+    };
   }
   if (word.type === 'account_created' && t.fields.nationalAccountCreated === '1') {
     return { result: 'already_applied', state: t.state };
@@ -88,8 +92,15 @@ export async function applyPartnerWord(
     set.localReport = JSON.stringify({ status: 'pending', since: now, dueAt, overdue: false });
   }
   if (word.type === 'local_report_completed') {
-    const previous = t.fields.localReport ? (JSON.parse(t.fields.localReport) as Record<string, unknown>) : {};
-    set.localReport = JSON.stringify({ ...previous, status: 'completed', completedAt: word.at ?? now, overdue: false });
+    const previous = t.fields.localReport
+      ? (JSON.parse(t.fields.localReport) as Record<string, unknown>)
+      : {};
+    set.localReport = JSON.stringify({
+      ...previous,
+      status: 'completed',
+      completedAt: word.at ?? now,
+      overdue: false,
+    });
   }
   if (word.type === 'rejected' && word.reason) set.rejectionReason = word.reason;
 
@@ -102,11 +113,16 @@ export async function applyPartnerWord(
     ...(dedupe ? { dedupe } : {}),
   });
   if (outcome.ok) {
-    return { result: 'applied', state: rule.to ?? outcome.previousState, previousState: outcome.previousState };
+    return {
+      result: 'applied',
+      state: rule.to ?? outcome.previousState,
+      previousState: outcome.previousState,
+    };
   }
   if (outcome.reason === 'duplicate') return { result: 'already_applied', state: outcome.currentState };
   if (outcome.reason === 'missing') throw new Error(`transfer ${t.doc.id} vanished`);
-  if (rule.to && outcome.currentState === rule.to) return { result: 'already_applied', state: outcome.currentState };
+  if (rule.to && outcome.currentState === rule.to)
+    return { result: 'already_applied', state: outcome.currentState };
   return {
     result: 'invalid_transition',
     state: outcome.currentState,

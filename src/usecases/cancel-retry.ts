@@ -26,10 +26,19 @@ async function load(deps: ActionDeps, id: string): Promise<StoredTransfer> {
   return t;
 }
 
-export async function cancelTransfer(deps: ActionDeps, id: string, by: string, reason?: string): Promise<StoredTransfer> {
+export async function cancelTransfer(
+  deps: ActionDeps,
+  id: string,
+  by: string,
+  reason?: string,
+): Promise<StoredTransfer> {
   const t = await load(deps, id);
   if (t.doc.irreversible) {
-    throw new AppError('conflict', 'IRREVERSIBLE', `a ${t.doc.reason.kind} transfer cannot be withdrawn once started`);
+    throw new AppError(
+      'conflict',
+      'IRREVERSIBLE',
+      `a ${t.doc.reason.kind} transfer cannot be withdrawn once started`,
+    );
   }
   const cancellable = ['accepted', 'submitted', 'awaiting_local_report'] as const;
   if (!(cancellable as readonly string[]).includes(t.state)) {
@@ -49,7 +58,11 @@ export async function cancelTransfer(deps: ActionDeps, id: string, by: string, r
   });
   if (!outcome.ok) {
     const now = outcome.reason === 'missing' ? 'gone' : outcome.currentState;
-    throw new AppError('conflict', 'INVALID_STATE', `the transfer became ${now} meanwhile; it was not cancelled`);
+    throw new AppError(
+      'conflict',
+      'INVALID_STATE',
+      `the transfer became ${now} meanwhile; it was not cancelled`,
+    );
   }
   return load(deps, id);
 }
@@ -57,26 +70,45 @@ export async function cancelTransfer(deps: ActionDeps, id: string, by: string, r
 async function withdrawAtPartner(deps: ActionDeps, t: StoredTransfer, partnerRef: string): Promise<void> {
   const adapter = deps.adapters[t.doc.target];
   if (!adapter.capabilities.withdraw) {
-    throw new AppError('conflict', 'WITHDRAW_NOT_SUPPORTED', `${t.doc.target} does not allow withdrawing a submitted application`);
+    throw new AppError(
+      'conflict',
+      'WITHDRAW_NOT_SUPPORTED',
+      `${t.doc.target} does not allow withdrawing a submitted application`,
+    );
   }
   try {
-    await deps.callers[t.doc.target].call((signal) => adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }));
+    await deps.callers[t.doc.target].call((signal) =>
+      adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
+    );
   } catch (err) {
     if (err instanceof PermanentPartnerError) {
       const code = err.code === 'DECISION_ALREADY_MADE' ? 'INVALID_STATE' : err.code;
       throw new AppError('conflict', code, `${t.doc.target} refused the withdrawal: ${err.message}`);
     }
     if (err instanceof PartnerError || err instanceof BreakerOpenError) {
-      throw new AppError('unavailable', 'PARTNER_UNAVAILABLE', `${t.doc.target} cannot be reached now; try the cancellation again later`);
+      throw new AppError(
+        'unavailable',
+        'PARTNER_UNAVAILABLE',
+        `${t.doc.target} cannot be reached now; try the cancellation again later`,
+      );
     }
     throw err;
   }
 }
 
-export async function retryTransfer(deps: ActionDeps, id: string, by: string, source: EventSource = 'operator'): Promise<StoredTransfer> {
+export async function retryTransfer(
+  deps: ActionDeps,
+  id: string,
+  by: string,
+  source: EventSource = 'operator',
+): Promise<StoredTransfer> {
   const t = await load(deps, id);
   if (t.state !== 'failed') {
-    throw new AppError('conflict', 'INVALID_STATE', `only a failed transfer can be retried; this one is ${t.state}`);
+    throw new AppError(
+      'conflict',
+      'INVALID_STATE',
+      `only a failed transfer can be retried; this one is ${t.state}`,
+    );
   }
   const generation = t.generation + 1;
   const detail = { by, generation };
@@ -89,7 +121,8 @@ export async function retryTransfer(deps: ActionDeps, id: string, by: string, so
     set: { generation: String(generation), attemptsBase: String(t.attempts), resolvedOrg: '' },
     notify: { detail },
   });
-  if (!outcome.ok) throw new AppError('conflict', 'INVALID_STATE', 'the transfer changed meanwhile; it was not retried');
+  if (!outcome.ok)
+    throw new AppError('conflict', 'INVALID_STATE', 'the transfer changed meanwhile; it was not retried');
   await deps.queue.enqueue(id, t.doc.target, generation);
   return load(deps, id);
 }

@@ -46,7 +46,12 @@ export async function createTransfer(
   const fingerprint = deps.cipher.fingerprint(stableStringify(body));
   const id = `trf_${ulid(now.getTime())}`;
   const { doc, pii } = split(input, id, now, callerKeyId);
-  const event: TransferEvent = { at: doc.createdAt, type: 'accepted', source: 'api', detail: { target: doc.target } };
+  const event: TransferEvent = {
+    at: doc.createdAt,
+    type: 'accepted',
+    source: 'api',
+    detail: { target: doc.target },
+  };
 
   const outcome = await deps.store.create(
     doc,
@@ -69,7 +74,9 @@ export async function createTransfer(
 
   await deps.queue.enqueue(id, doc.target, 1);
   // Not awaited: if this is lost, the relay finds the entry and re-adds the (deduplicated) job.
-  deps.store.removeFromOutbox(id).catch((err: unknown) => deps.log.warn({ err, transferId: id }, 'outbox clear failed'));
+  deps.store
+    .removeFromOutbox(id)
+    .catch((err: unknown) => deps.log.warn({ err, transferId: id }, 'outbox clear failed'));
   const transfer = await deps.store.get(id);
   if (!transfer) throw new AppError('internal', 'INTERNAL', 'a stored transfer could not be read back');
   return { transfer, replayed: false };
@@ -88,7 +95,11 @@ async function replay(deps: IntakeDeps, transferId: string): Promise<StoredTrans
 
 function split(input: ValidatedTransfer, id: string, now: Date, createdBy: string) {
   const { member, reason } = input;
-  const pii: TransferPii = { name: member.name, idNumber: member.idNumber, ...(member.phone ? { phone: member.phone } : {}) };
+  const pii: TransferPii = {
+    name: member.name,
+    idNumber: member.idNumber,
+    ...(member.phone ? { phone: member.phone } : {}),
+  };
   let publicReason: TransferDoc['reason'] = { ...reason };
   if (reason.kind === 'abroad') {
     const { domesticContact, ...rest } = reason;

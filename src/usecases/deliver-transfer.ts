@@ -52,16 +52,24 @@ interface ErrorRecord {
   suggestions?: { orgId: string; fullName: string }[];
 }
 
-export async function deliverTransfer(deps: DeliveryDeps, transferId: string, generation: number): Promise<DeliveryOutcome> {
+export async function deliverTransfer(
+  deps: DeliveryDeps,
+  transferId: string,
+  generation: number,
+): Promise<DeliveryOutcome> {
   const t = await deps.store.get(transferId);
   if (!t) return { kind: 'skipped', why: 'no such transfer' };
   if (t.state !== 'accepted') return { kind: 'skipped', why: `already ${t.state}` };
-  if (t.generation !== generation) return { kind: 'skipped', why: `superseded by generation ${t.generation}` };
+  if (t.generation !== generation)
+    return { kind: 'skipped', why: `superseded by generation ${t.generation}` };
 
   const target = t.doc.target;
   const route = routeDestination(t.doc.destination.provinceCode);
   if (!route.ok || route.target !== target) {
-    return fail(deps, t, { code: 'TARGET_MISMATCH', message: `province ${t.doc.destination.provinceCode} does not route to ${target}` });
+    return fail(deps, t, {
+      code: 'TARGET_MISMATCH',
+      message: `province ${t.doc.destination.provinceCode} does not route to ${target}`,
+    });
   }
   const caller = deps.callers[target];
   if (caller.state === 'open') return { kind: 'paused', forMs: Math.max(caller.remainingOpenMs, 100) };
@@ -72,7 +80,10 @@ export async function deliverTransfer(deps: DeliveryDeps, transferId: string, ge
     t.doc.reason.kind === 'abroad' ? { ...t.doc.reason, domesticContact: pii.domesticContact } : t.doc.reason,
   );
   if (!reason.success) {
-    return fail(deps, t, { code: 'INVALID_DATA', message: 'the stored reason does not fit the partner contract' });
+    return fail(deps, t, {
+      code: 'INVALID_DATA',
+      message: 'the stored reason does not fit the partner contract',
+    });
   }
 
   try {
@@ -108,15 +119,32 @@ export async function deliverTransfer(deps: DeliveryDeps, transferId: string, ge
       message: err.message,
       at: deps.clock.now().toISOString(),
       attempt: fresh?.attempts ?? t.attempts,
-      ...(err instanceof PermanentPartnerError && err.partnerReason ? { partnerReason: err.partnerReason } : {}),
-      ...(err instanceof PermanentPartnerError && err.suggestions.length ? { suggestions: err.suggestions } : {}),
+      ...(err instanceof PermanentPartnerError && err.partnerReason
+        ? { partnerReason: err.partnerReason }
+        : {}),
+      ...(err instanceof PermanentPartnerError && err.suggestions.length
+        ? { suggestions: err.suggestions }
+        : {}),
     };
     if (err instanceof PermanentPartnerError) return fail(deps, t, record);
     if (attemptsThisGeneration >= deps.settings.maxAttempts) {
-      return fail(deps, t, { ...record, code: 'RETRIES_EXHAUSTED', message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}` });
+      return fail(deps, t, {
+        ...record,
+        code: 'RETRIES_EXHAUSTED',
+        message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}`,
+      });
     }
-    const delayMs = backoff(deps, attemptsThisGeneration, err instanceof RetryablePartnerError ? err.retryAfterMs : undefined);
-    await record_(deps, t, { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } }, { lastError: JSON.stringify(record) });
+    const delayMs = backoff(
+      deps,
+      attemptsThisGeneration,
+      err instanceof RetryablePartnerError ? err.retryAfterMs : undefined,
+    );
+    await record_(
+      deps,
+      t,
+      { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } },
+      { lastError: JSON.stringify(record) },
+    );
     return { kind: 'retry', delayMs };
   }
 }
@@ -133,9 +161,14 @@ async function resolveDestination(
   const { provinceCode, orgFullName } = t.doc.destination;
   const check = await caller.call((signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }));
   if (check.result === 'exists') {
-    await record_(deps, t, { type: 'destination_resolved', detail: { orgId: check.org.orgId, fullName: check.org.fullName } }, {
-      resolvedOrg: JSON.stringify(check.org),
-    });
+    await record_(
+      deps,
+      t,
+      { type: 'destination_resolved', detail: { orgId: check.org.orgId, fullName: check.org.fullName } },
+      {
+        resolvedOrg: JSON.stringify(check.org),
+      },
+    );
     return check.org;
   }
   await fail(deps, t, {
@@ -167,14 +200,24 @@ async function succeed(
     to,
     event: { at: now.toISOString(), type: to, source: 'worker', detail: { partnerRef, duplicate, attempt } },
     set,
-    notify: { detail: { partnerRef, ...(set.localReport ? { localReport: JSON.parse(set.localReport) as unknown } : {}) } },
+    notify: {
+      detail: {
+        partnerRef,
+        ...(set.localReport ? { localReport: JSON.parse(set.localReport) as unknown } : {}),
+      },
+    },
   });
   if (!outcome.ok) {
     // A callback got there first (the partner decided before its answer to us arrived) or an operator
     // moved it: keep their state, but do not lose what the submission tells us.
     await deps.transitions.apply(t.doc.id, {
       from: '*',
-      event: { at: now.toISOString(), type: 'submitted_late', source: 'worker', detail: { partnerRef, duplicate, attempt } },
+      event: {
+        at: now.toISOString(),
+        type: 'submitted_late',
+        source: 'worker',
+        detail: { partnerRef, duplicate, attempt },
+      },
       set: { partnerRef },
     });
     deps.log.info({ transferId: t.doc.id }, 'submission recorded after the transfer had moved on');
@@ -191,7 +234,9 @@ async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: s
   let outcome = 'not supported by the partner';
   if (adapter.capabilities.withdraw) {
     try {
-      await deps.callers[t.doc.target].call((signal) => adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }));
+      await deps.callers[t.doc.target].call((signal) =>
+        adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
+      );
       outcome = 'withdrawn';
     } catch (err) {
       outcome = err instanceof PartnerError ? `failed: ${err.code}` : 'failed';
@@ -199,7 +244,12 @@ async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: s
   }
   await deps.transitions.apply(t.doc.id, {
     from: '*',
-    event: { at: deps.clock.now().toISOString(), type: 'late_withdrawal', source: 'worker', detail: { partnerRef, outcome } },
+    event: {
+      at: deps.clock.now().toISOString(),
+      type: 'late_withdrawal',
+      source: 'worker',
+      detail: { partnerRef, outcome },
+    },
   });
 }
 
@@ -236,7 +286,10 @@ async function record_(
 
 /** Exponential with jitter ("equal jitter": half fixed, half random), never sooner than Retry-After. */
 function backoff(deps: DeliveryDeps, attempt: number, retryAfterMs: number | undefined): number {
-  const ceiling = Math.min(deps.settings.backoffMaxMs, deps.settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  const ceiling = Math.min(
+    deps.settings.backoffMaxMs,
+    deps.settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1),
+  );
   const jittered = ceiling / 2 + (deps.random ?? Math.random)() * (ceiling / 2);
   return Math.round(Math.max(jittered, retryAfterMs ?? 0));
 }

@@ -43,7 +43,12 @@ export class DeliveryWatchdog {
         await this.enqueuer.enqueue(t.doc.id, t.doc.target, t.generation);
         await this.store.transition(t.doc.id, {
           from: ['accepted'],
-          event: { at: now.toISOString(), type: 'requeued', source: 'worker', detail: { why: 'delivery job missing' } },
+          event: {
+            at: now.toISOString(),
+            type: 'requeued',
+            source: 'worker',
+            detail: { why: 'delivery job missing' },
+          },
         });
         this.log.warn({ transferId: t.doc.id }, 'watchdog re-queued a transfer whose job was missing');
         requeued += 1;
@@ -62,7 +67,10 @@ export class DeliveryWatchdog {
           notify: { detail: { code: error.code, message: error.message } },
         });
         if (outcome.ok) failed += 1;
-        this.log.error({ transferId: t.doc.id, reason: job?.failedReason }, 'delivery job failed outside the retry logic');
+        this.log.error(
+          { transferId: t.doc.id, reason: job?.failedReason },
+          'delivery job failed outside the retry logic',
+        );
       }
     }
     return { requeued, failed };

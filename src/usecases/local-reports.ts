@@ -31,7 +31,9 @@ export interface LocalReportDeps {
 
 const DAY = 86_400_000;
 
-export async function trackLocalReports(deps: LocalReportDeps): Promise<{ reminded: number; flagged: number }> {
+export async function trackLocalReports(
+  deps: LocalReportDeps,
+): Promise<{ reminded: number; flagged: number }> {
   let reminded = 0;
   let flagged = 0;
   let cursor: string | undefined;
@@ -51,7 +53,12 @@ export async function trackLocalReports(deps: LocalReportDeps): Promise<{ remind
         const next: LocalReport = { ...report, overdue: true };
         const outcome = await deps.transitions.apply(t.doc.id, {
           from: ['awaiting_local_report'],
-          event: { at: now.toISOString(), type: 'local_report_overdue', source: 'worker', detail: { dueAt: report.dueAt } },
+          event: {
+            at: now.toISOString(),
+            type: 'local_report_overdue',
+            source: 'worker',
+            detail: { dueAt: report.dueAt },
+          },
           set: { localReport: JSON.stringify(next) },
           notify: { type: 'member.local_report_overdue', detail: { dueAt: report.dueAt } },
           dedupe: { key: `overdue:${t.doc.id}`, ttlSeconds: 400 * 86_400 },

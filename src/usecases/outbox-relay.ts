@@ -47,7 +47,10 @@ export class OutboxRelay {
   }
 
   private async sweepDeliveries(): Promise<number> {
-    const due = await this.store.outboxDue(new Date(this.clock.now().getTime() - this.options.graceMs), this.options.batch ?? 200);
+    const due = await this.store.outboxDue(
+      new Date(this.clock.now().getTime() - this.options.graceMs),
+      this.options.batch ?? 200,
+    );
     const found = new Map((await this.store.getMany(due)).map((t) => [t.doc.id, t]));
     let queued = 0;
     for (const id of due) {
@@ -55,7 +58,10 @@ export class OutboxRelay {
       if (transfer?.state === 'accepted') {
         await this.queue.enqueue(id, transfer.doc.target, transfer.generation);
         queued += 1;
-        this.log.warn({ transferId: id, target: transfer.doc.target }, 'outbox relay queued a transfer whose job was missing');
+        this.log.warn(
+          { transferId: id, target: transfer.doc.target },
+          'outbox relay queued a transfer whose job was missing',
+        );
       }
       await this.store.removeFromOutbox(id);
     }

@@ -62,7 +62,10 @@ export function wordsFor(status: PartnerStatus, target: Target): PartnerWord[] {
   return words;
 }
 
-export async function reconcileTransfer(deps: ReconcileDeps, t: StoredTransfer): Promise<'applied' | 'unchanged'> {
+export async function reconcileTransfer(
+  deps: ReconcileDeps,
+  t: StoredTransfer,
+): Promise<'applied' | 'unchanged'> {
   const target = t.doc.target;
   const adapter = deps.adapters[target];
   const ref = { transferId: t.doc.id, ...(t.fields.partnerRef ? { partnerRef: t.fields.partnerRef } : {}) };
@@ -101,7 +104,10 @@ export async function reconcileStale(deps: ReconcileDeps, max = 200): Promise<Re
         } catch (err) {
           if (!(err instanceof PartnerError || err instanceof BreakerOpenError)) throw err;
           report.errors += 1;
-          deps.log.warn({ transferId: t.doc.id, code: err instanceof PartnerError ? err.code : 'BREAKER_OPEN' }, 'reconciliation lookup failed');
+          deps.log.warn(
+            { transferId: t.doc.id, code: err instanceof PartnerError ? err.code : 'BREAKER_OPEN' },
+            'reconciliation lookup failed',
+          );
         }
       }
     } while (cursor);

@@ -78,6 +78,7 @@ describe('a crash between storing and queueing', () => {
 
     // Another gateway process (here in-process) heals it with no request at all: its relay queues the job.
     const gw = await startTestGateway({
+      ROLE: 'api',
       REDIS_PREFIX: prefix,
       OUTBOX_GRACE_MS: '200',
       OUTBOX_SWEEP_MS: '100',
@@ -109,7 +110,7 @@ describe('a crash between storing and queueing', () => {
 
   it('a retry that reaches a gateway before the relay does queues the job itself before answering', async () => {
     // Simulate the crash's aftermath directly: a stored transfer still in the outbox, no job.
-    const gw = await startTestGateway({ OUTBOX_GRACE_MS: '600000', OUTBOX_SWEEP_MS: '600000' });
+    const gw = await startTestGateway({ ROLE: 'api', OUTBOX_GRACE_MS: '600000', OUTBOX_SWEEP_MS: '600000' });
     const queue = new Queue(DELIVERY_QUEUES.national, { connection: redis, prefix: gw.config.REDIS_PREFIX });
     try {
       const body = transferBody(

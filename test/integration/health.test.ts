@@ -9,7 +9,7 @@ import { api, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ ROLE: 'api' });
 });
 afterAll(async () => {
   await gw.close();
@@ -33,7 +33,7 @@ describe('health', () => {
       const admin = new Redis(other.url);
       await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
       await admin.quit();
-      lru = await startTestGateway({ REDIS_URL: other.url });
+      lru = await startTestGateway({ REDIS_URL: other.url, ROLE: 'api' });
     });
     afterAll(async () => {
       await lru.close();

@@ -23,7 +23,7 @@ async function keyCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ ROLE: 'api' });
   redis = testRedisClient();
 });
 afterAll(async () => {

@@ -36,7 +36,7 @@ async function waitFor<T>(
 /** A gateway on a prefix of its own, so each block's queue and receiver are its own. */
 function gatewayFor(receiverUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
   return startTestGateway(
-    { NOTIFY_URL: receiverUrl, REDIS_PREFIX: uniquePrefix(`notif-${++n}`), ...env },
+    { NOTIFY_URL: receiverUrl, REDIS_PREFIX: uniquePrefix(`notif-${++n}`), WORKERS: 'notify', ...env },
     { notify: FAST },
   );
 }

@@ -43,7 +43,7 @@ function plaintextIn(text: string): string[] {
 }
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ ROLE: 'api' });
   redis = testRedisClient();
   let n = 0;
   for (const idNumber of ID_NUMBERS) {

@@ -78,7 +78,11 @@ export function callbackRoutes(deps: CallbackDeps): Router {
     const transfer = await deps.store.get(event.transferId);
     if (!transfer || transfer.doc.target !== target) {
       count('refused:unknown_transfer');
-      throw new AppError('not_found', 'UNKNOWN_TRANSFER', `${target} has no transfer ${event.transferId} from this gateway`);
+      throw new AppError(
+        'not_found',
+        'UNKNOWN_TRANSFER',
+        `${target} has no transfer ${event.transferId} from this gateway`,
+      );
     }
     const result = await applyPartnerWord(
       deps,
@@ -97,7 +101,10 @@ export function callbackRoutes(deps: CallbackDeps): Router {
       throw new AppError('conflict', 'INVALID_TRANSITION', result.detail);
     }
     count(result.result === 'applied' ? 'applied' : 'duplicate');
-    deps.log.info({ target, webhookId, transferId: event.transferId, event: event.type, result: result.result }, 'callback');
+    deps.log.info(
+      { target, webhookId, transferId: event.transferId, event: event.type, result: result.result },
+      'callback',
+    );
     res.status(204).end();
   });
 

@@ -18,7 +18,10 @@ export interface OrgDeps {
   callers: Readonly<Record<Target, PartnerCaller>>;
 }
 
-const provinceCode = z.string().regex(/^\d{2}$/, 'two digits').meta({ description: 'Province code (GB/T 2260) or national-sector code' });
+const provinceCode = z
+  .string()
+  .regex(/^\d{2}$/, 'two digits')
+  .meta({ description: 'Province code (GB/T 2260) or national-sector code' });
 
 export const OrgCheckQuery = z.strictObject({
   provinceCode,
@@ -34,19 +37,30 @@ export const OrgSearchQuery = z.strictObject({
 function targetOf(code: string): Target {
   const route = routeDestination(code);
   if (!route.ok) {
-    throw new AppError('invalid', route.code, route.message, [{ path: 'query.provinceCode', message: route.message, code: route.code }]);
+    throw new AppError('invalid', route.code, route.message, [
+      { path: 'query.provinceCode', message: route.message, code: route.code },
+    ]);
   }
   return route.target;
 }
 
-async function throughPartner<T>(deps: OrgDeps, target: Target, call: (a: TransferAdapter, signal: AbortSignal) => Promise<T>): Promise<T> {
+async function throughPartner<T>(
+  deps: OrgDeps,
+  target: Target,
+  call: (a: TransferAdapter, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   try {
     return await deps.callers[target].call((signal) => call(deps.adapters[target], signal));
   } catch (err) {
     if (err instanceof BreakerOpenError || (err instanceof PartnerError && err.retryable)) {
-      throw new AppError('unavailable', 'PARTNER_UNAVAILABLE', `the ${target} system cannot be reached now; try again shortly`);
+      throw new AppError(
+        'unavailable',
+        'PARTNER_UNAVAILABLE',
+        `the ${target} system cannot be reached now; try again shortly`,
+      );
     }
-    if (err instanceof PartnerError) throw new AppError('unprocessable', err.code, `${target}: ${err.message}`);
+    if (err instanceof PartnerError)
+      throw new AppError('unprocessable', err.code, `${target}: ${err.message}`);
     throw err;
   }
 }
@@ -64,14 +78,22 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
         `the ${target} system offers no full-name check; search its org list with GET /v1/orgs/search`,
       );
     }
-    const result = await throughPartner(deps, target, (a, signal) => a.checkOrg(q.provinceCode, q.fullName, { signal }));
-    res.json(result.result === 'exists' ? { result: 'exists', org: result.org } : { result: 'not_found', suggestions: result.suggestions });
+    const result = await throughPartner(deps, target, (a, signal) =>
+      a.checkOrg(q.provinceCode, q.fullName, { signal }),
+    );
+    res.json(
+      result.result === 'exists'
+        ? { result: 'exists', org: result.org }
+        : { result: 'not_found', suggestions: result.suggestions },
+    );
   });
 
   router.get('/v1/orgs/search', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(OrgSearchQuery, req.query);
     const target = targetOf(q.provinceCode);
-    const items = await throughPartner(deps, target, (a, signal) => a.searchOrgs(q.provinceCode, q.q, { signal, limit: q.limit }));
+    const items = await throughPartner(deps, target, (a, signal) =>
+      a.searchOrgs(q.provinceCode, q.q, { signal, limit: q.limit }),
+    );
     res.json({ items });
   });
 

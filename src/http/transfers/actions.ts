@@ -8,24 +8,40 @@ import { TRANSFER_ID, transferView } from './view.js';
 import { AppError } from '../../domain/errors.js';
 
 export const CancelBody = z.strictObject({
-  reason: z.string().min(1).max(500).optional().meta({ description: 'Why the move is withdrawn, for the record.' }),
+  reason: z
+    .string()
+    .min(1)
+    .max(500)
+    .optional()
+    .meta({ description: 'Why the move is withdrawn, for the record.' }),
 });
 
 function transferId(raw: unknown): string {
   const id = String(raw);
-  if (!TRANSFER_ID.test(id)) throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
+  if (!TRANSFER_ID.test(id))
+    throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
   return id;
 }
 
-export function transferActionRoutes(deps: ActionDeps, auth: Authenticator, jsonBody: RequestHandler): Router {
+export function transferActionRoutes(
+  deps: ActionDeps,
+  auth: Authenticator,
+  jsonBody: RequestHandler,
+): Router {
   const router = Router();
 
-  router.post('/v1/transfers/:id/cancel', auth.require('transfers:write'), requireJson, jsonBody, async (req, res) => {
-    const id = transferId(req.params.id);
-    const body = parseBody(CancelBody, req.body ?? {});
-    const t = await cancelTransfer(deps, id, callerOf(res.locals).keyId, body.reason);
-    res.json(transferView(t));
-  });
+  router.post(
+    '/v1/transfers/:id/cancel',
+    auth.require('transfers:write'),
+    requireJson,
+    jsonBody,
+    async (req, res) => {
+      const id = transferId(req.params.id);
+      const body = parseBody(CancelBody, req.body ?? {});
+      const t = await cancelTransfer(deps, id, callerOf(res.locals).keyId, body.reason);
+      res.json(transferView(t));
+    },
+  );
 
   router.post('/v1/transfers/:id/retry', auth.require('ops'), async (req, res) => {
     const id = transferId(req.params.id);

@@ -26,9 +26,12 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
     const key = req.get('idempotency-key');
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       next(
-        new AppError('malformed', 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header of 1 to 255 visible ASCII characters', [
-          { path: 'headers.idempotency-key', message: key ? 'invalid characters or length' : 'missing' },
-        ]),
+        new AppError(
+          'malformed',
+          'IDEMPOTENCY_KEY_REQUIRED',
+          'send an Idempotency-Key header of 1 to 255 visible ASCII characters',
+          [{ path: 'headers.idempotency-key', message: key ? 'invalid characters or length' : 'missing' }],
+        ),
       );
       return;
     }
@@ -36,15 +39,27 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
     next();
   };
 
-  router.post('/v1/transfers', auth.require('transfers:write'), requireJson, jsonBody, idempotencyKey, async (req, res) => {
-    const caller = callerOf(res.locals);
-    const { transfer, replayed } = await createTransfer(deps, caller.keyId, String(res.locals.idempotencyKey), req.body);
-    res
-      .status(202)
-      .location(`/v1/transfers/${transfer.doc.id}`)
-      .set('Idempotent-Replayed', String(replayed))
-      .json(transferView(transfer));
-  });
+  router.post(
+    '/v1/transfers',
+    auth.require('transfers:write'),
+    requireJson,
+    jsonBody,
+    idempotencyKey,
+    async (req, res) => {
+      const caller = callerOf(res.locals);
+      const { transfer, replayed } = await createTransfer(
+        deps,
+        caller.keyId,
+        String(res.locals.idempotencyKey),
+        req.body,
+      );
+      res
+        .status(202)
+        .location(`/v1/transfers/${transfer.doc.id}`)
+        .set('Idempotent-Replayed', String(replayed))
+        .json(transferView(transfer));
+    },
+  );
 
   router.get('/v1/transfers/:id', auth.require('transfers:read'), async (req, res) => {
     const id = String(req.params.id);
