@@ -93,7 +93,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 }
 
 /** Polls until `check` returns a truthy value, or fails with `what`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

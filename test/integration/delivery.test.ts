@@ -45,7 +45,9 @@ async function settled(w: World, id: string, timeoutMs = 15_000): Promise<Transf
   );
 }
 
-const national = (orgFullName: string, provinceCode = '31') => ({ destination: { provinceCode, orgFullName } });
+const national = (orgFullName: string, provinceCode = '31') => ({
+  destination: { provinceCode, orgFullName },
+});
 const guangdong = { destination: { provinceCode: '44', orgFullName: '共青团广州市天河区委员会' } };
 const fujian = { destination: { provinceCode: '35', orgFullName: '中国共产主义青年团福建省福州市委员会' } };
 
@@ -113,5 +115,103 @@ describe('delivery to each partner', () => {
     expect(t.events.map((e) => e.type)).toContain('retry_requested');
     const again = await api(w.gw.url, 'POST', `/v1/transfers/${id}/retry`, { key: KEYS.ops });
     expect(again.status).toBe(409);
+  });
+});
+
+describe('partner trouble', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({
+      env: {
+        PARTNER_TIMEOUT_MS: '300',
+        DELIVERY_BACKOFF_BASE_MS: '100',
+        DELIVERY_BACKOFF_MAX_MS: '400',
+        DELIVERY_MAX_ATTEMPTS: '6',
+        BREAKER_VOLUME_THRESHOLD: '4',
+        BREAKER_ERROR_PERCENT: '50',
+        BREAKER_RESET_MS: '1000',
+        BREAKER_WINDOW_MS: '5000',
+        RATE_LIMIT_GUANGDONG: '200',
+        RATE_LIMIT_FUJIAN: '200',
+        RATE_LIMIT_NATIONAL: '200',
+        DELIVERY_CONCURRENCY: '4',
+      },
+    });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('a partner down for a while: the breaker opens, no transfer spends its attempts, all complete once after recovery', async () => {
+    const sim = w.fujian;
+    sim.control.setFaults({ down: true });
+    const started = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await post(w, fujian));
+    // Stay down for 4 s: several breaker reset periods and far more than 6 backoff rounds.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const duringOutage = await Promise.all(ids.map((id) => get(w, id)));
+    expect(duringOutage.every((t) => t.state === 'accepted')).toBe(true);
+    const downAnswers = sim.state.counts.down;
+    sim.control.clearFaults();
+    const recovered = Date.now();
+
+    const done = await Promise.all(ids.map((id) => settled(w, id, 30_000)));
+    const drainedMs = Date.now() - recovered;
+    expect(done.every((t) => t.state === 'awaiting_local_report')).toBe(true);
+    // Exactly one partner record per transfer, each stored once.
+    for (const id of ids) expect(sim.state.records.get(id)?.submissions).toBe(1);
+    const attempts = done.reduce((sum, t) => sum + t.attempts, 0);
+    // Every attempt a transfer shows is a request the partner received (refused while down, or accepted).
+    expect(attempts).toBe(downAnswers + ids.length);
+    const maxAttempts = Math.max(...done.map((t) => t.attempts));
+    expect(maxAttempts).toBeLessThan(6);
+    // Without the breaker, 20 transfers × 4 s of 100-400 ms backoff would have sent well over 100 requests.
+    expect(downAnswers).toBeLessThan(40);
+    console.log(
+      `[outage] 20 transfers, fujian down ${recovered - started} ms: partner requests refused while down ${downAnswers}, ` +
+        `attempts total ${attempts} (max ${maxAttempts} per transfer), partner records ${sim.state.records.size}, drained ${drainedMs} ms after recovery`,
+    );
+  });
+
+  it('a timeout after the partner stored the request: the retry finds the duplicate, the partner holds one record', async () => {
+    w.guangdong.control.setFaults({ slow: { ms: 800 } });
+    const id = await post(w, guangdong);
+    await until('a timed-out attempt', async () => (await get(w, id)).attempts >= 1 || null);
+    await until('the partner to store it', async () => w.guangdong.state.records.get(id) ?? null);
+    w.guangdong.control.clearFaults();
+    const t = await settled(w, id);
+    expect(t.state).toBe('awaiting_local_report');
+    const record = w.guangdong.state.records.get(id)!;
+    expect(record.submissions).toBeGreaterThanOrEqual(2);
+    expect(t.partnerRef).toBe(record.partnerRef);
+    expect(t.events.find((e) => e.type === 'attempt_failed')?.detail?.code).toBe('TIMEOUT');
+    expect(t.events.find((e) => e.type === 'awaiting_local_report')?.detail?.duplicate).toBe(true);
+  });
+
+  it('a flaky partner (30% failures): everything delivered exactly once per partner', async () => {
+    const sim = w.national;
+    sim.control.setFaults({ flaky: { percent: 30, seed: 7, mode: 'mixed', phase: 'mixed' } });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await post(w, national('共青团上海市黄浦区委员会')));
+    const done = await Promise.all(ids.map((id) => settled(w, id, 30_000)));
+    sim.control.clearFaults();
+    expect(done.filter((t) => t.state !== 'submitted').map((t) => [t.state, t.lastError])).toEqual([]);
+    for (const id of ids) expect(sim.state.records.get(id)).toBeDefined();
+    expect(new Set(ids.map((id) => sim.state.records.get(id)!.partnerRef)).size).toBe(30);
+    expect(done.every((t) => t.partnerRef === sim.state.records.get(t.id)!.partnerRef)).toBe(true);
+    expect(sim.state.counts.flaky).toBeGreaterThan(0);
+  });
+
+  it('429 with Retry-After: the next attempt waits at least that long', async () => {
+    w.guangdong.control.setFaults({ rate_limited: { retryAfterSeconds: 1 } });
+    const id = await post(w, guangdong);
+    await until('a rate-limited attempt', async () => (await get(w, id)).attempts >= 1 || null);
+    w.guangdong.control.clearFaults();
+    const t = await settled(w, id);
+    expect(t.state).toBe('awaiting_local_report');
+    const limited = t.events.find((e) => e.type === 'attempt_failed');
+    expect(limited?.detail?.code).toBe('RATE_LIMITED');
+    expect(Number(limited?.detail?.retryInMs)).toBeGreaterThanOrEqual(1000);
   });
 });
