@@ -11,6 +11,7 @@ import { startBeijingReceiver } from '../../scripts/beijing-receiver.js';
 import { freePort } from '../../scripts/lib/redis-server.js';
 import type { GatewayOptions } from '../../src/gateway.js';
 import { testEnv } from './env.js';
+import { uniquePrefix } from './redis.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 export interface WorldOptions {
@@ -19,6 +20,8 @@ export interface WorldOptions {
   decision?: Decision;
   localReportDelayMs?: number;
   national?: Partial<Pick<NationalSimulatorOptions, 'expireAfterMs' | 'membersWithAccounts'>>;
+  /** Partners post their callbacks into the void (a closed port): only reconciliation can learn. */
+  dropCallbacks?: boolean;
 }
 
 type Sim<T extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<T>>;
@@ -35,8 +38,10 @@ export interface World {
 const quiet = { warn: () => undefined };
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const [np, gp, fp] = await Promise.all([freePort(), freePort(), freePort()]);
-  const base = testEnv(options.env ?? {});
+  const [np, gp, fp, nowhere] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  // Each world keeps to its own keys, so one world's transfers never show up in another's sweeps.
+  const env = { REDIS_PREFIX: uniquePrefix('world'), ...options.env };
+  const base = testEnv(env);
   const beijing = await startBeijingReceiver({ port: 0, secret: base.NOTIFY_SECRET!, log: () => undefined });
   const gw = await startTestGateway(
     {
@@ -45,13 +50,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       FUJIAN_BASE_URL: `http://127.0.0.1:${fp}`,
       NOTIFY_URL: `${beijing.url}/notifications`,
       LOG_LEVEL: 'warn',
-      ...options.env,
+      ...env,
     },
     options.gateway,
   );
   const common = {
     host: '127.0.0.1',
-    gatewayUrl: gw.url,
+    gatewayUrl: options.dropCallbacks ? `http://127.0.0.1:${nowhere}` : gw.url,
     decision: options.decision ?? { mode: 'never' as const },
     ...(options.localReportDelayMs === undefined ? {} : { localReportDelayMs: options.localReportDelayMs }),
     callbackRetry: { attempts: 3, baseDelayMs: 50 },

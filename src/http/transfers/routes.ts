@@ -13,6 +13,12 @@ export const ListTransfersQuery = z.strictObject({
   state: z.enum(STATES).optional(),
   target: z.enum(TARGETS).optional(),
   externalRef: z.string().min(1).max(64).optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({
+      description: 'true: only Guangdong/Fujian transfers whose member is overdue for local reporting',
+    }),
   cursor: z.string().regex(TRANSFER_ID, 'a transfer id from the previous page').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -70,7 +76,7 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
 
   router.get('/v1/transfers', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(ListTransfersQuery, req.query);
-    const page = await deps.store.list(q, q.limit, q.cursor);
+    const page = await deps.store.list({ ...q, overdue: q.overdue === 'true' }, q.limit, q.cursor);
     res.json({ items: page.items.map((t) => transferView(t, false)), nextCursor: page.next ?? null });
   });
 
