@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { TransferAdapter } from '../adapters/adapter.js';
 import { createAdapters } from '../adapters/registry.js';
 import type { Config } from './config/index.js';
-import { PartnerCaller, type BreakerSettings } from './delivery/partner-caller.js';
+import { PartnerCaller, type BreakerSettings, type CallObserver } from './delivery/partner-caller.js';
 import { PartnerRateLimiter } from './delivery/rate-limiter.js';
 import { TARGETS, type Target } from './domain/transfer.js';
 import type { Logger } from './log.js';
@@ -21,7 +21,7 @@ export interface Partners {
   shutdown(): void;
 }
 
-export function buildPartners(config: Config, redis: Redis, log: Logger): Partners {
+export function buildPartners(config: Config, redis: Redis, log: Logger, observer?: CallObserver): Partners {
   // Keep-alive: a season's worth of requests should not pay a TCP handshake each.
   const http = axios.create({
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 128 }),
@@ -65,7 +65,7 @@ export function buildPartners(config: Config, redis: Redis, log: Logger): Partne
   const callers = Object.fromEntries(
     TARGETS.map((t) => {
       const limiter = new PartnerRateLimiter(redis, `${config.REDIS_PREFIX}:ratelimit:${t}`, rates[t]);
-      return [t, new PartnerCaller(t, breaker, limiter, log)];
+      return [t, new PartnerCaller(t, breaker, limiter, log, observer)];
     }),
   ) as Record<Target, PartnerCaller>;
   return {

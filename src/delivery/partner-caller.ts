@@ -6,7 +6,7 @@
  * it is open is taken by the caller of `onOpen` (the worker, through BullMQ's shared rate limit).
  */
 import CircuitBreaker from 'opossum';
-import { PermanentPartnerError } from '../../adapters/errors.js';
+import { PartnerError, PermanentPartnerError } from '../../adapters/errors.js';
 import type { Target } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import type { PartnerRateLimiter } from './rate-limiter.js';
@@ -36,6 +36,13 @@ export class BreakerOpenError extends Error {
 
 type Action = (signal: AbortSignal) => Promise<unknown>;
 
+export type PartnerOperation = 'submit' | 'check_org' | 'search' | 'status' | 'withdraw';
+
+/** Told of every call that reached the partner: for latency and error metrics. */
+export interface CallObserver {
+  observe(target: Target, operation: PartnerOperation, outcome: string, seconds: number): void;
+}
+
 export class PartnerCaller {
   private readonly breaker: CircuitBreaker<[Action], unknown>;
   private openedAt = 0;
@@ -46,6 +53,7 @@ export class PartnerCaller {
     private readonly settings: BreakerSettings,
     private readonly limiter: PartnerRateLimiter | undefined,
     private readonly log: Logger,
+    private readonly observer?: CallObserver,
   ) {
     this.breaker = new CircuitBreaker<[Action], unknown>(
       async (action: Action) => {
@@ -96,9 +104,22 @@ export class PartnerCaller {
     return Math.max(0, this.openedAt + this.settings.resetTimeoutMs - Date.now());
   }
 
-  async call<T>(action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(operation: PartnerOperation, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timed: Action = async (signal) => {
+      const start = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+      try {
+        const result = await action(signal);
+        this.observer?.observe(this.target, operation, 'ok', seconds());
+        return result;
+      } catch (err) {
+        const code = err instanceof PartnerError ? err.code : 'UNEXPECTED';
+        this.observer?.observe(this.target, operation, code, seconds());
+        throw err;
+      }
+    };
     try {
-      return (await this.breaker.fire(action)) as T;
+      return (await this.breaker.fire(timed)) as T;
     } catch (err) {
       if (isOpenBreakerRejection(err))
         throw new BreakerOpenError(this.target, Math.max(this.remainingOpenMs, 100));

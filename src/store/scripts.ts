@@ -61,6 +61,8 @@ if changed then
   redis.call('ZADD', p .. ':idx:state:' .. to, 0, id)
   redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
   redis.call('HSET', KEYS[1], 'state', to)
+  -- Only a transfer awaiting its member's local report can be overdue.
+  redis.call('ZREM', p .. ':idx:overdue', id)
 end
 if #ARGV > 10 then redis.call('HSET', KEYS[1], unpack(ARGV, 11)) end
 if dedupeTtl > 0 then redis.call('SET', KEYS[5], '1', 'EX', dedupeTtl) end

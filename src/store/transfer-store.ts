@@ -248,6 +248,22 @@ export class TransferStore {
     return { items };
   }
 
+  async countByStateAndTarget(
+    states: readonly TransferState[],
+    targets: readonly Target[],
+  ): Promise<{ state: TransferState; target: Target; count: number }[]> {
+    const pairs = states.flatMap((state) => targets.map((target) => ({ state, target })));
+    const pipe = this.redis.pipeline();
+    for (const { state, target } of pairs) pipe.zcard(this.key('idx', 'st', state, target));
+    const results = (await pipe.exec()) ?? [];
+    return pairs.map((p, i) => ({ ...p, count: Number(results[i]?.[1] ?? 0) }));
+  }
+
+  /** The overdue index loses a transfer when its state changes (see TRANSITION), so this is exact. */
+  async overdueCount(): Promise<number> {
+    return this.redis.zcard(this.key('idx', 'overdue'));
+  }
+
   async addToOverdueIndex(id: string): Promise<void> {
     await this.redis.zadd(this.key('idx', 'overdue'), 0, id);
   }

@@ -77,7 +77,7 @@ async function withdrawAtPartner(deps: ActionDeps, t: StoredTransfer, partnerRef
     );
   }
   try {
-    await deps.callers[t.doc.target].call((signal) =>
+    await deps.callers[t.doc.target].call('withdraw', (signal) =>
       adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
     );
   } catch (err) {

@@ -104,7 +104,7 @@ export async function deliverTransfer(
       irreversible: t.doc.irreversible,
     };
     let attempt = 0;
-    const result = await caller.call(async (signal) => {
+    const result = await caller.call('submit', async (signal) => {
       attempt = await deps.store.incrementAttempts(transferId);
       return adapter.submit(request, { signal });
     });
@@ -159,7 +159,7 @@ async function resolveDestination(
   if (!adapter.capabilities.checkOrg) return null;
   if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
   const { provinceCode, orgFullName } = t.doc.destination;
-  const check = await caller.call((signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }));
+  const check = await caller.call('check_org', (signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }));
   if (check.result === 'exists') {
     await record_(
       deps,
@@ -234,7 +234,7 @@ async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: s
   let outcome = 'not supported by the partner';
   if (adapter.capabilities.withdraw) {
     try {
-      await deps.callers[t.doc.target].call((signal) =>
+      await deps.callers[t.doc.target].call('withdraw', (signal) =>
         adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
       );
       outcome = 'withdrawn';

@@ -69,7 +69,7 @@ export async function reconcileTransfer(
   const target = t.doc.target;
   const adapter = deps.adapters[target];
   const ref = { transferId: t.doc.id, ...(t.fields.partnerRef ? { partnerRef: t.fields.partnerRef } : {}) };
-  const status = await deps.callers[target].call((signal) => adapter.fetchStatus(ref, { signal }));
+  const status = await deps.callers[target].call('status', (signal) => adapter.fetchStatus(ref, { signal }));
   let applied = false;
   let current = t;
   for (const word of wordsFor(status, target)) {

@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { TransferAdapter } from '../../../adapters/adapter.js';
 import { PartnerError } from '../../../adapters/errors.js';
-import { BreakerOpenError, type PartnerCaller } from '../../delivery/partner-caller.js';
+import { BreakerOpenError, type PartnerCaller, type PartnerOperation } from '../../delivery/partner-caller.js';
 import { AppError } from '../../domain/errors.js';
 import { routeDestination } from '../../domain/provinces.js';
 import type { Target } from '../../domain/transfer.js';
@@ -47,10 +47,11 @@ function targetOf(code: string): Target {
 async function throughPartner<T>(
   deps: OrgDeps,
   target: Target,
+  operation: PartnerOperation,
   call: (a: TransferAdapter, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   try {
-    return await deps.callers[target].call((signal) => call(deps.adapters[target], signal));
+    return await deps.callers[target].call(operation, (signal) => call(deps.adapters[target], signal));
   } catch (err) {
     if (err instanceof BreakerOpenError || (err instanceof PartnerError && err.retryable)) {
       throw new AppError(
@@ -78,7 +79,7 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
         `the ${target} system offers no full-name check; search its org list with GET /v1/orgs/search`,
       );
     }
-    const result = await throughPartner(deps, target, (a, signal) =>
+    const result = await throughPartner(deps, target, 'check_org', (a, signal) =>
       a.checkOrg(q.provinceCode, q.fullName, { signal }),
     );
     res.json(
@@ -91,7 +92,7 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
   router.get('/v1/orgs/search', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(OrgSearchQuery, req.query);
     const target = targetOf(q.provinceCode);
-    const items = await throughPartner(deps, target, (a, signal) =>
+    const items = await throughPartner(deps, target, 'search', (a, signal) =>
       a.searchOrgs(q.provinceCode, q.q, { signal, limit: q.limit }),
     );
     res.json({ items });

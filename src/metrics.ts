@@ -1,0 +1,144 @@
+/**
+ * Prometheus metrics, one registry per gateway. Counters and histograms are fed where things happen
+ * (partner calls, jobs, callbacks); gauges that describe stored state (transfers by state, queue
+ * depth, notification backlog, overdue reports) are read from Redis when Prometheus scrapes, so every
+ * API and worker process reports the same truth.
+ */
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState, CallObserver, PartnerOperation } from './delivery/partner-caller.js';
+import { STATES, TARGETS, type Target } from './domain/transfer.js';
+import type { TransferStore } from './store/transfer-store.js';
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+
+export interface MetricsSources {
+  store: TransferStore;
+  queues: readonly Queue[];
+  notifyQueue: Queue;
+}
+
+export class Metrics implements CallObserver {
+  readonly registry = new Registry();
+  readonly partnerRequestSeconds: Histogram<'target' | 'operation' | 'outcome'>;
+  readonly partnerErrors: Counter<'target' | 'code'>;
+  readonly jobSeconds: Histogram<'queue' | 'outcome'>;
+  readonly callbacks: Counter<'target' | 'outcome'>;
+  readonly breakerState: Gauge<'target'>;
+  readonly breakerTransitions: Counter<'target' | 'state'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'tgw_process_' });
+
+    this.partnerRequestSeconds = new Histogram({
+      name: 'tgw_partner_request_duration_seconds',
+      help: 'Partner requests by target, operation and outcome (ok or the error code)',
+      labelNames: ['target', 'operation', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.partnerErrors = new Counter({
+      name: 'tgw_partner_errors_total',
+      help: 'Failed partner requests by target and stable error code',
+      labelNames: ['target', 'code'],
+      registers,
+    });
+    this.jobSeconds = new Histogram({
+      name: 'tgw_job_duration_seconds',
+      help: 'Time a job spent in its processor, by queue and outcome',
+      labelNames: ['queue', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.callbacks = new Counter({
+      name: 'tgw_callbacks_total',
+      help: 'Partner callbacks by outcome: applied, duplicate, ignored, or refused:<reason>',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'tgw_breaker_state',
+      help: 'Circuit breaker per partner in this process: 0 closed, 1 half-open, 2 open',
+      labelNames: ['target'],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: 'tgw_breaker_transitions_total',
+      help: 'Circuit breaker state changes in this process',
+      labelNames: ['target', 'state'],
+      registers,
+    });
+    for (const t of TARGETS) this.breakerState.set({ target: t }, 0);
+
+    const { store, queues, notifyQueue } = sources;
+    new Gauge({
+      name: 'tgw_transfers',
+      help: 'Transfers by state and target',
+      labelNames: ['state', 'target'],
+      registers,
+      async collect() {
+        const counts = await store.countByStateAndTarget(STATES, TARGETS);
+        this.reset();
+        for (const c of counts) this.set({ state: c.state, target: c.target }, c.count);
+      },
+    });
+    new Gauge({
+      name: 'tgw_queue_jobs',
+      help: 'Jobs by queue and job state',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const q of queues) {
+          const counts = await q.getJobCounts(...JOB_STATES);
+          for (const s of JOB_STATES) this.set({ queue: q.name, state: s }, counts[s] ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tgw_notification_backlog',
+      help: 'Notifications to Beijing not yet acknowledged, by job state (failed ones wait for a replay)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const counts = await notifyQueue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+        this.reset();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'tgw_notification_oldest_age_seconds',
+      help: 'Age of the oldest notification still waiting or retrying (0 when none)',
+      registers,
+      async collect() {
+        const [oldest] = await notifyQueue.getJobs(['waiting', 'delayed'], 0, 0, true);
+        this.set(oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: 'tgw_local_reports_overdue',
+      help: 'Guangdong/Fujian transfers whose member is overdue for local reporting',
+      registers,
+      async collect() {
+        this.set(await store.overdueCount());
+      },
+    });
+  }
+
+  /** CallObserver: every partner request that was sent. */
+  observe(target: Target, operation: PartnerOperation, outcome: string, seconds: number): void {
+    this.partnerRequestSeconds.observe({ target, operation, outcome }, seconds);
+    if (outcome !== 'ok') this.partnerErrors.inc({ target, code: outcome });
+  }
+
+  breakerChanged(target: Target, state: BreakerState): void {
+    this.breakerState.set({ target }, BREAKER_VALUE[state]);
+    this.breakerTransitions.inc({ target, state });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
