@@ -137,7 +137,7 @@ export async function startSimulator(
           suggestions: orgs.suggest(app.toOrg.provinceCode, app.toOrg.fullName).map(org),
         });
       }
-      const now = new Date();
+      const now = lifecycle.now();
       const record: SimRecord = {
         requestId: app.requestId,
         partnerRef: nextRef(),
@@ -157,6 +157,7 @@ export async function startSimulator(
     });
 
     server.route('get', '/api/v1/transfer-applications/:requestId', 'status', (req) => {
+      lifecycle.expireLapsed();
       const record = state.records.get(req.params.requestId ?? '');
       return (
         authorized(req) ??

@@ -62,6 +62,7 @@ export async function boot<C, X extends object>(
     localReport: spec.localReport,
     localReportDelayMs: o.localReportDelayMs,
     expireAfterMs: spec.expireAfterMs,
+    ...(o.now ? { now: o.now } : {}),
     ...(spec.createsAccount ? { createsAccount: spec.createsAccount } : {}),
     extras: spec.extras,
   });

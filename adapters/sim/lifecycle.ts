@@ -23,6 +23,8 @@ export interface LifecycleOptions {
   createsAccount?: (record: SimRecord) => boolean;
   /** The partner's own extra fields inside a callback's `data`. */
   extras: (record: SimRecord, type: CallbackType) => Record<string, unknown>;
+  /** The partner's clock; tests move it to reach the 10-day lapse without waiting. */
+  now?: () => Date;
 }
 
 export type WithdrawOutcome = 'withdrawn' | 'not_found' | 'decided' | 'irreversible';
@@ -31,8 +33,24 @@ export class Lifecycle {
   private decision: ReturnType<typeof decisionSchema.parse>;
   private readonly timers = new Set<NodeJS.Timeout>();
 
+  readonly now: () => Date;
+
   constructor(private readonly o: LifecycleOptions) {
     this.decision = decisionSchema.parse(o.decision);
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /**
+   * Lapses every undecided application older than expireAfterMs on the partner's clock. The timer set
+   * at admission does this in real time; this catches up when the clock was moved (or a timer could
+   * not be set for that long) — the partner checks before it answers about an application.
+   */
+  expireLapsed(): void {
+    if (this.o.expireAfterMs === undefined) return;
+    const cutoff = this.now().getTime() - this.o.expireAfterMs;
+    for (const record of this.o.records.values()) {
+      if (record.status === 'pending' && record.createdAt.getTime() <= cutoff) this.expire(record.requestId);
+    }
   }
 
   setDecision(decision: Decision): void {
@@ -45,7 +63,8 @@ export class Lifecycle {
     if (mode !== 'never') {
       this.later(delayMs, () => this.decide(record.requestId, mode, reason));
     }
-    if (this.o.expireAfterMs !== undefined) {
+    // setTimeout holds at most ~24.8 days; longer lapses are left to expireLapsed().
+    if (this.o.expireAfterMs !== undefined && this.o.expireAfterMs < 2 ** 31 - 1) {
       this.later(this.o.expireAfterMs, () => this.expire(record.requestId));
     }
   }
@@ -53,7 +72,7 @@ export class Lifecycle {
   decide(requestId: string, outcome: 'approve' | 'reject', reason?: string): boolean {
     const record = this.pending(requestId);
     if (!record) return false;
-    const now = new Date();
+    const now = this.now();
     record.decidedAt = now;
     record.updatedAt = now;
     if (outcome === 'reject') {
@@ -78,7 +97,7 @@ export class Lifecycle {
     const record = this.o.records.get(requestId);
     if (!this.o.localReport || record?.status !== 'approved') return false;
     record.status = 'reported';
-    record.reportedAt = record.updatedAt = new Date();
+    record.reportedAt = record.updatedAt = this.now();
     this.emit(record, 'member.local_report_completed');
     return true;
   }
@@ -87,7 +106,7 @@ export class Lifecycle {
     const record = this.pending(requestId);
     if (!record) return false;
     record.status = 'expired';
-    record.updatedAt = new Date();
+    record.updatedAt = this.now();
     this.emit(record, 'transfer.expired');
     return true;
   }
@@ -99,7 +118,7 @@ export class Lifecycle {
     if (record.irreversible) return 'irreversible';
     if (record.status !== 'pending') return 'decided';
     record.status = 'withdrawn';
-    record.updatedAt = new Date();
+    record.updatedAt = this.now();
     return 'withdrawn';
   }
 

@@ -148,5 +148,7 @@ export interface BaseSimulatorOptions<Credentials> {
   orgs?: SimOrg[];
   rateLimit?: RateLimit;
   callbackRetry?: { attempts: number; baseDelayMs: number };
+  /** The partner's clock (decisions, lapses); tests move it instead of waiting. */
+  now?: () => Date;
   logger?: SimLogger;
 }

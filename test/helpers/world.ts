@@ -20,6 +20,8 @@ export interface WorldOptions {
   decision?: Decision;
   localReportDelayMs?: number;
   national?: Partial<Pick<NationalSimulatorOptions, 'expireAfterMs' | 'membersWithAccounts'>>;
+  /** The partners' clock (e.g. the national 10-day lapse), usually the gateway's movable clock too. */
+  partnerNow?: () => Date;
   /** Partners post their callbacks into the void (a closed port): only reconciliation can learn. */
   dropCallbacks?: boolean;
 }
@@ -60,6 +62,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     decision: options.decision ?? { mode: 'never' as const },
     ...(options.localReportDelayMs === undefined ? {} : { localReportDelayMs: options.localReportDelayMs }),
     callbackRetry: { attempts: 3, baseDelayMs: 50 },
+    ...(options.partnerNow ? { now: options.partnerNow } : {}),
     logger: quiet,
   };
   const c = gw.config;

@@ -6,6 +6,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackLocalReports } from '../../src/usecases/local-reports.js';
+import { reconcileStale } from '../../src/usecases/reconcile.js';
 import { transferBody } from '../helpers/bodies.js';
 import { MovableClock } from '../helpers/clock.js';
 import { api, KEYS } from '../helpers/gateway.js';
@@ -342,5 +343,41 @@ describe('local reporting on a movable clock', () => {
       key: KEYS.beijing,
     });
     expect(after.body.items.map((i) => i.id)).not.toContain(id);
+  });
+});
+
+describe('the national 10-day lapse, on a clock the test moves', () => {
+  const clock = new MovableClock();
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({
+      gateway: { clock },
+      partnerNow: () => clock.now(),
+      national: { expireAfterMs: 10 * 86_400_000 },
+      env: { RECONCILE_STALE_AFTER_MS: String(86_400_000), RECONCILE_INTERVAL_MS: '100000' },
+    });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('an application nobody decides lapses after 10 days: reconciliation learns it and the transfer expires', async () => {
+    const id = await post(w, NATIONAL);
+    await inState(w, id, 'submitted');
+    clock.advanceDays(2);
+    expect(await reconcileStale(w.gw.reconcile)).toMatchObject({ checked: 1, applied: 0, unchanged: 1 });
+    expect((await get(w, id)).state).toBe('submitted');
+
+    clock.advanceDays(8.1); // day 10 and a bit: the partner lapses it when asked
+    expect(await reconcileStale(w.gw.reconcile)).toMatchObject({ checked: 1, applied: 1 });
+    const t = await get(w, id);
+    expect(t.state).toBe('expired');
+    expect(t.events.find((e) => e.type === 'expired')?.source).toBe('reconciliation');
+    expect(w.national.state.records.get(id)?.status).toBe('expired');
+    await until('the expiry notice', async () =>
+      w.beijing.received.find((r) => r.data.transferId === id && r.data.state === 'expired'),
+    );
+    // Terminal: a late approval cannot revive it.
+    expect(w.national.control.decide(id, 'approve')).toBe(false);
   });
 });
