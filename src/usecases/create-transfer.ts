@@ -43,7 +43,8 @@ export async function createTransfer(
 ): Promise<IntakeResult> {
   const now = deps.clock.now();
   const input = validateCreateTransfer(body, now);
-  const fingerprint = deps.cipher.fingerprint(stableStringify(body));
+  const canonicalBody = stableStringify(body);
+  const fingerprint = deps.cipher.fingerprint(canonicalBody);
   const id = `trf_${ulid(now.getTime())}`;
   const { doc, pii } = split(input, id, now, callerKeyId);
   const event: TransferEvent = {
@@ -53,16 +54,17 @@ export async function createTransfer(
     detail: { target: doc.target },
   };
 
+  const piiSealed = deps.cipher.seal(JSON.stringify(pii), id);
   const outcome = await deps.store.create(
     doc,
-    deps.cipher.seal(JSON.stringify(pii), id),
+    piiSealed,
     event,
     { scope: callerKeyId, key: idempotencyKey, fingerprint, ttlSeconds: deps.idempotencyTtlSeconds },
     now,
   );
 
   if (!outcome.created) {
-    if (!deps.cipher.matchesFingerprint(stableStringify(body), outcome.existing.fingerprint)) {
+    if (!deps.cipher.matchesFingerprint(canonicalBody, outcome.existing.fingerprint)) {
       throw new AppError(
         'conflict',
         'IDEMPOTENCY_KEY_REUSED',
@@ -77,8 +79,18 @@ export async function createTransfer(
   deps.store
     .removeFromOutbox(id)
     .catch((err: unknown) => deps.log.warn({ err, transferId: id }, 'outbox clear failed'));
-  const transfer = await deps.store.get(id);
-  if (!transfer) throw new AppError('internal', 'INTERNAL', 'a stored transfer could not be read back');
+  // What was just written, as the store would read it back: no second round trip on the hot path.
+  const transfer: StoredTransfer = {
+    doc,
+    piiSealed,
+    state: 'accepted',
+    updatedAt: doc.createdAt,
+    version: 1,
+    attempts: 0,
+    generation: 1,
+    fields: {},
+    events: [event],
+  };
   return { transfer, replayed: false };
 }
 
