@@ -143,6 +143,7 @@ export async function redisVersion(port: number, host = HOST): Promise<string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function redisArgs(port: number, dir: string, options: StartRedisOptions): string[] {
+  // prettier-ignore
   return [
     '--port', String(port),
     '--bind', HOST,
@@ -154,7 +155,7 @@ function redisArgs(port: number, dir: string, options: StartRedisOptions): strin
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--loglevel', options.loglevel ?? 'notice',
-  ]; // prettier-ignore
+  ];
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
