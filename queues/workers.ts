@@ -24,18 +24,19 @@ export interface DeliveryWorkers {
 
 export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorkerOptions): DeliveryWorkers {
   const make = (target: Target): Worker<DeliveryJobData> => {
-    let worker: Worker<DeliveryJobData> | undefined;
+    // The processor needs its own worker (to pause the queue); it only asks once jobs run.
+    const ref: { worker?: Worker<DeliveryJobData> } = {};
     const processor = deliveryProcessor(deps, () => {
-      if (!worker) throw new Error('worker not started');
-      return worker;
+      if (!ref.worker) throw new Error('worker not started');
+      return ref.worker;
     });
-    worker = new Worker<DeliveryJobData>(DELIVERY_QUEUES[target], processor, {
+    const w = new Worker<DeliveryJobData>(DELIVERY_QUEUES[target], processor, {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
       maxStalledCount: 1,
     });
-    const w = worker;
+    ref.worker = w;
     w.on('error', (err) => deps.log.error({ err, target }, 'delivery worker error'));
     deps.callers[target].onStateChange((state) => {
       if (state !== 'open') return;

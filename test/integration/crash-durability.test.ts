@@ -85,7 +85,9 @@ describe('a crash between storing and queueing', () => {
     });
     try {
       await expect
-        .poll(async () => (await queue.getJob(deliveryJobId(id, 1)))?.data, { timeout: 5_000 })
+        .poll(async (): Promise<unknown> => (await queue.getJob(deliveryJobId(id, 1)))?.data, {
+          timeout: 5_000,
+        })
         .toEqual({
           transferId: id,
         });

@@ -61,7 +61,7 @@ describe('journeys to completion, with Beijing told of every change', () => {
     expect(t.events.find((e) => e.type === 'partner_approved')?.source).toBe('callback');
     const mine = () => w.beijing.received.filter((r) => r.data.transferId === id);
     await until('three notifications', async () => mine().length >= 3 || null);
-    const kinds = mine().map((r) => `${r.type}:${r.data.previousState}>${r.data.state}`);
+    const kinds = mine().map((r) => `${r.type}:${String(r.data.previousState)}>${String(r.data.state)}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
         'transfer.state_changed:accepted>submitted',
@@ -107,6 +107,11 @@ describe('journeys to completion, with Beijing told of every change', () => {
 describe('callbacks: verification, at-most-once, refusals', () => {
   let w: World;
   const secret = () => w.gw.config.CALLBACK_SECRETS_NATIONAL[0]!;
+  const secretOf = (partner: 'FUJIAN' | 'GUANGDONG'): string => {
+    const s = w.gw.config[`CALLBACK_SECRETS_${partner}`][0];
+    if (!s) throw new Error(`no ${partner} secret`);
+    return s;
+  };
   beforeAll(async () => {
     w = await startWorld();
   });
@@ -171,7 +176,7 @@ describe('callbacks: verification, at-most-once, refusals', () => {
       signed(body, secret(), 'msg_future', new Date(Date.now() + 6 * 60_000)),
     );
     const foreign = await send('national', body, signed(body, 'whsec_b2xkLXNlY3JldC1ub3QtY29uZmlndXJlZA=='));
-    const otherPartner = await send('national', body, signed(body, w.gw.config.CALLBACK_SECRETS_FUJIAN[0]!));
+    const otherPartner = await send('national', body, signed(body, secretOf('FUJIAN')));
     for (const r of [tampered, stale, future, foreign, otherPartner]) {
       expect(r.status).toBe(401);
       expect(r.body.code).toBe('INVALID_SIGNATURE');
@@ -188,7 +193,7 @@ describe('callbacks: verification, at-most-once, refusals', () => {
     expect(u.status).toBe(404);
     expect(u.body.code).toBe('UNKNOWN_TRANSFER');
     // The transfer belongs to national: a guangdong callback about it is unknown there.
-    const gd = await send('guangdong', body, signed(body, w.gw.config.CALLBACK_SECRETS_GUANGDONG[0]!));
+    const gd = await send('guangdong', body, signed(body, secretOf('GUANGDONG')));
     expect(gd.status).toBe(404);
     expect((await get(w, id)).state).toBe('submitted');
   });
