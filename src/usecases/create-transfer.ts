@@ -6,6 +6,7 @@
  * caller who retries with the same Idempotency-Key gets the stored transfer with its job ensured.
  */
 import { ulid } from 'ulid';
+import type { BackgroundTasks } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
 import { AppError } from '../domain/errors.js';
@@ -28,6 +29,7 @@ export interface IntakeDeps {
   clock: Clock;
   log: Logger;
   idempotencyTtlSeconds: number;
+  background: BackgroundTasks;
 }
 
 export interface IntakeResult {
@@ -76,9 +78,11 @@ export async function createTransfer(
 
   await deps.queue.enqueue(id, doc.target, 1);
   // Not awaited: if this is lost, the relay finds the entry and re-adds the (deduplicated) job.
-  deps.store
-    .removeFromOutbox(id)
-    .catch((err: unknown) => deps.log.warn({ err, transferId: id }, 'outbox clear failed'));
+  deps.background.track(
+    deps.store
+      .removeFromOutbox(id)
+      .catch((err: unknown) => deps.log.warn({ err, transferId: id }, 'outbox clear failed')),
+  );
   // What was just written, as the store would read it back: no second round trip on the hot path.
   const transfer: StoredTransfer = {
     doc,

@@ -23,7 +23,7 @@ export const ListTransfersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: RequestHandler): Router {
   const router = Router();
@@ -53,12 +53,10 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
     idempotencyKey,
     async (req, res) => {
       const caller = callerOf(res.locals);
-      const { transfer, replayed } = await createTransfer(
-        deps,
-        caller.keyId,
-        String(res.locals.idempotencyKey),
-        req.body,
-      );
+      const intake = createTransfer(deps, caller.keyId, String(res.locals.idempotencyKey), req.body);
+      // Tracked: a stop waits for it even if the caller hung up, so a stored transfer gets its job now.
+      deps.background.track(intake);
+      const { transfer, replayed } = await intake;
       res
         .status(202)
         .location(`/v1/transfers/${transfer.doc.id}`)
