@@ -32,6 +32,8 @@ export type WithdrawOutcome = 'withdrawn' | 'not_found' | 'decided' | 'irreversi
 export class Lifecycle {
   private decision: ReturnType<typeof decisionSchema.parse>;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Members who will not report locally on their own (the demo's overdue example). */
+  private readonly forgetful = new Set<string>();
 
   readonly now: () => Date;
 
@@ -88,8 +90,17 @@ export class Lifecycle {
       this.emit(record, 'member.account_created');
     }
     if (this.o.localReport && this.o.localReportDelayMs !== undefined) {
-      this.later(this.o.localReportDelayMs, () => this.completeLocalReport(requestId));
+      this.later(this.o.localReportDelayMs, () => {
+        if (!this.forgetful.has(requestId)) this.completeLocalReport(requestId);
+      });
     }
+    return true;
+  }
+
+  /** This member forgets to report locally: only control.completeLocalReport will do it. */
+  holdLocalReport(requestId: string): boolean {
+    if (!this.o.localReport || !this.o.records.has(requestId)) return false;
+    this.forgetful.add(requestId);
     return true;
   }
 

@@ -89,6 +89,7 @@ export class SimServer {
       setDecision: (d) => lifecycle.setDecision(d),
       decide: (id, outcome, reason) => lifecycle.decide(id, outcome, reason),
       completeLocalReport: (id) => lifecycle.completeLocalReport(id),
+      holdLocalReport: (id) => lifecycle.holdLocalReport(id),
       expire: (id) => lifecycle.expire(id),
       settle: () => sender.settle(),
     };
@@ -224,6 +225,9 @@ export class SimServer {
         res.status(lifecycle.decide(id(req), o.outcome, o.reason) ? 204 : 409).end();
       }),
     );
+    this.app.post('/__control/records/:id/hold-report', (req, res) => {
+      res.status(lifecycle.holdLocalReport(id(req)) ? 204 : 409).end();
+    });
     this.app.post('/__control/records/:id/report', (req, res) => {
       res.status(lifecycle.completeLocalReport(id(req)) ? 204 : 409).end();
     });

@@ -111,6 +111,8 @@ export interface SimulatorControl {
   decide(requestId: string, outcome: 'approve' | 'reject', reason?: string): boolean;
   /** guangdong/fujian: the member reported locally. */
   completeLocalReport(requestId: string): boolean;
+  /** guangdong/fujian: the member will not report on their own (only completeLocalReport does it). */
+  holdLocalReport(requestId: string): boolean;
   /** The application lapses now (national's 10-day rule). */
   expire(requestId: string): boolean;
   /** Resolves once every callback scheduled so far was delivered or given up. */

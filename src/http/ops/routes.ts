@@ -1,0 +1,79 @@
+/**
+ * /v1/ops (scope ops): each target's delivery status, and pausing or resuming a target's delivery.
+ *
+ * A pause is BullMQ's queue-wide pause, held in Redis: every worker process stops taking that target's
+ * jobs (jobs already running finish), new transfers are accepted and wait in the queue, and a resume
+ * lets them run. The breaker state, by contrast, lives in each process (opossum), so it is reported as
+ * this process sees it.
+ */
+import type { Queue } from 'bullmq';
+import { Router } from 'express';
+import type { z } from 'zod';
+import type { DeliveryJobData } from '../../../queues/names.js';
+import type { PartnerCaller } from '../../delivery/partner-caller.js';
+import { AppError } from '../../domain/errors.js';
+import { TARGETS, type Target } from '../../domain/transfer.js';
+import type { Logger } from '../../log.js';
+import { callerOf, type Authenticator } from '../auth.js';
+import { COUNTED_JOB_STATES, TargetParam, type TargetStatus } from './schemas.js';
+
+export interface OpsDeps {
+  queues: Readonly<Record<Target, Queue<DeliveryJobData>>>;
+  callers: Readonly<Record<Target, Pick<PartnerCaller, 'state' | 'remainingOpenMs'>>>;
+  log: Logger;
+}
+
+function targetOf(raw: unknown): Target {
+  const parsed = TargetParam.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(
+      'not_found',
+      'UNKNOWN_TARGET',
+      `no target called ${String(raw)}; targets are ${TARGETS.join(', ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+async function targetStatus(deps: OpsDeps, target: Target): Promise<z.output<typeof TargetStatus>> {
+  const queue = deps.queues[target];
+  const caller = deps.callers[target];
+  const [paused, raw] = await Promise.all([queue.isPaused(), queue.getJobCounts(...COUNTED_JOB_STATES)]);
+  const n = (state: (typeof COUNTED_JOB_STATES)[number]) => raw[state] ?? 0;
+  return {
+    target,
+    paused,
+    breaker: caller.state,
+    breakerNextProbeMs: Math.round(caller.remainingOpenMs),
+    counts: {
+      waiting: n('waiting'),
+      active: n('active'),
+      delayed: n('delayed'),
+      prioritized: n('prioritized'),
+      failed: n('failed'),
+      completed: n('completed'),
+    },
+  };
+}
+
+export function opsRoutes(deps: OpsDeps, auth: Authenticator): Router {
+  const router = Router();
+
+  router.get('/v1/ops/targets', auth.require('ops'), async (_req, res) => {
+    res.json({ items: await Promise.all(TARGETS.map((t) => targetStatus(deps, t))) });
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    router.post(`/v1/ops/targets/:target/${action}`, auth.require('ops'), async (req, res) => {
+      const target = targetOf(req.params.target);
+      const queue = deps.queues[target];
+      // Both are idempotent in BullMQ: pausing a paused queue (or resuming a running one) changes nothing.
+      if (action === 'pause') await queue.pause();
+      else await queue.resume();
+      deps.log.info({ target, by: callerOf(res.locals).keyId }, `delivery ${action}d by an operator`);
+      res.json(await targetStatus(deps, target));
+    });
+  }
+
+  return router;
+}
