@@ -20,17 +20,22 @@ export interface Maintenance {
   close(): Promise<void>;
 }
 
+/** The maintenance queue with its job defaults (the workers' and the dashboard's Queue alike). */
+export function createMaintenanceQueue(connection: Redis, prefix: string): Queue {
+  return new Queue(MAINTENANCE_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } },
+  });
+}
+
 export async function startMaintenance(
   deps: MaintenanceDeps,
   intervals: ScheduleIntervals,
   options: { connection: Redis; prefix: string; log: Logger },
 ): Promise<Maintenance> {
   const { connection, prefix, log } = options;
-  const queue = new Queue(MAINTENANCE_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } },
-  });
+  const queue = createMaintenanceQueue(connection, prefix);
   const every: Record<MaintenanceJob, number> = {
     reconcile: intervals.reconcileMs,
     'local-reports': intervals.localReportsMs,

@@ -3,6 +3,8 @@
 #   - node_modules, via `npm ci`, when it is missing or older than package-lock.json;
 #   - redis-server, via apt (Debian/Ubuntu, as root), when it is not on PATH. The package's own
 #     service is kept stopped: the project always runs its own Redis instances on its own ports.
+#   - chromium (Debian's, at /usr/bin/chromium, driven by the browser tests), via apt as root, when it
+#     is missing; without root it only warns, since the demo does not need it.
 # REDIS_SERVER may name another redis-server binary (the same variable scripts/lib/redis-server.ts reads).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -60,4 +62,23 @@ if ! command -v "$redis_bin" >/dev/null 2>&1; then
     exit 1
   fi
   echo "ensure-deps: $("$redis_bin" --version | cut -d' ' -f1-3)"
+fi
+
+# --- chromium (the browser tests: test/browser) ---------------------------------------------------
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: warning: /usr/bin/chromium is missing, so the browser tests will fail:" \
+      "run \`sudo apt-get install chromium\` (Debian)" >&2
+  else
+    echo "ensure-deps: installing chromium (apt-get)..."
+    apt_log="$(mktemp)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$apt_log" 2>&1; then
+      cat "$apt_log" >&2
+      echo "ensure-deps: apt-get install chromium failed (output above)" >&2
+      rm -f "$apt_log"
+      exit 1
+    fi
+    rm -f "$apt_log"
+    echo "ensure-deps: $(/usr/bin/chromium --version 2>/dev/null)"
+  fi
 fi
