@@ -11,7 +11,11 @@ import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../src/config/index.js';
+import { startFujianSimulator } from '../adapters/fujian/simulator.js';
+import { startGuangdongSimulator } from '../adapters/guangdong/simulator.js';
+import { startNationalSimulator } from '../adapters/national/simulator.js';
 import { startBeijingReceiver } from './beijing-receiver.js';
+import { seedDemo } from './demo-seed.js';
 import { loadDotenvFile } from './lib/dotenv.js';
 import { isPortTaken, startRedis, type RedisHandle } from './lib/redis-server.js';
 
@@ -122,7 +126,75 @@ function apiKeyLines(): string[] {
 // ---------------------------------------------------------------------------------------------------
 // What runs, in start order. Partner simulators (3101-3103) and the Beijing receiver (3900) go here.
 
+const partnerUrl = (key: string) => {
+  const url = new URL(need(key));
+  if (url.hostname !== '127.0.0.1')
+    fail(`${key} in .env.example must point at 127.0.0.1: the demo starts a simulator there`);
+  return { url: url.origin, port: Number(url.port || 80) };
+};
+const partners = {
+  national: partnerUrl('NATIONAL_BASE_URL'),
+  guangdong: partnerUrl('GUANGDONG_BASE_URL'),
+  fujian: partnerUrl('FUJIAN_BASE_URL'),
+};
+/** The simulators decide on their own: approval after a few seconds, local reporting a little later. */
+const simulated = (port: number, secretKey: string) => ({
+  port,
+  host: '127.0.0.1',
+  gatewayUrl: gatewayUrl,
+  callbackSecret: need(secretKey).split(',')[0]?.trim() ?? '',
+  decision: { mode: 'approve' as const, delayMs: 5_000 },
+  localReportDelayMs: 8_000,
+});
+const firstLine = (log: (line: string) => void) => ({ warn: (message: string) => log(message) });
+
 const COMPONENTS: Component[] = [
+  {
+    name: 'national',
+    kind: 'inProcess',
+    ports: [partners.national.port],
+    readyUrl: `${partners.national.url}/__control/state`,
+    start: async (log) => {
+      const sim = await startNationalSimulator({
+        ...simulated(partners.national.port, 'CALLBACK_SECRETS_NATIONAL'),
+        credentials: { clientId: need('NATIONAL_CLIENT_ID'), clientSecret: need('NATIONAL_CLIENT_SECRET') },
+        expireAfterMs: 10 * 86_400_000, // the 10-day lapse, for real
+        logger: firstLine(log),
+      });
+      return { stop: () => sim.close() };
+    },
+    banner: [`${partners.national.url}  (智慧团建 simulator: OAuth2 + REST; faults at /__control/faults)`],
+  },
+  {
+    name: 'guangdong',
+    kind: 'inProcess',
+    ports: [partners.guangdong.port],
+    readyUrl: `${partners.guangdong.url}/__control/state`,
+    start: async (log) => {
+      const sim = await startGuangdongSimulator({
+        ...simulated(partners.guangdong.port, 'CALLBACK_SECRETS_GUANGDONG'),
+        credentials: { appId: need('GUANGDONG_APP_ID'), appSecret: need('GUANGDONG_APP_SECRET') },
+        logger: firstLine(log),
+      });
+      return { stop: () => sim.close() };
+    },
+    banner: [`${partners.guangdong.url}  (Guangdong simulator: HMAC-SHA256 signed {code,msg,data})`],
+  },
+  {
+    name: 'fujian',
+    kind: 'inProcess',
+    ports: [partners.fujian.port],
+    readyUrl: `${partners.fujian.url}/__control/state`,
+    start: async (log) => {
+      const sim = await startFujianSimulator({
+        ...simulated(partners.fujian.port, 'CALLBACK_SECRETS_FUJIAN'),
+        credentials: { appId: need('FUJIAN_APP_ID'), appKey: need('FUJIAN_APP_KEY') },
+        logger: firstLine(log),
+      });
+      return { stop: () => sim.close() };
+    },
+    banner: [`${partners.fujian.url}  (Fujian simulator: HMAC-SM3 signed envelope)`],
+  },
   // Before the gateway, so the first notifications have somewhere to go.
   {
     name: 'beijing',
@@ -337,7 +409,22 @@ async function main(): Promise<void> {
       if (component.readyUrl) await waitUntilReady(component.name, component.readyUrl);
     }
   }
-  if (!stopping) printBanner(redis);
+  if (stopping) return;
+  printBanner(redis);
+  if (process.argv.includes('--seed')) {
+    names.push('seed');
+    const keys = JSON.parse(need('API_KEYS')) as { id: string; key: string }[];
+    await seedDemo({
+      gatewayUrl,
+      apiKey: keys.find((k) => k.id === 'beijing')?.key ?? '',
+      partners: {
+        national: partners.national.url,
+        guangdong: partners.guangdong.url,
+        fujian: partners.fujian.url,
+      },
+      log: (line) => say('seed', line),
+    });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -24,6 +24,12 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     REDIS_PREFIX: FILE_PREFIX,
+    // .env.example shortens these for the demo; tests start from the production defaults.
+    LOCAL_REPORT_DUE_DAYS: '30',
+    LOCAL_REPORT_REMINDER_DAYS: '7,14,21',
+    LOCAL_REPORT_CHECK_MS: '60000',
+    RECONCILE_STALE_AFTER_MS: '21600000',
+    RECONCILE_INTERVAL_MS: '60000',
   };
   const redisUrl = inject('redisUrl');
   if (redisUrl) env.REDIS_URL = redisUrl;
