@@ -5,6 +5,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Queue } from 'bullmq';
 import { NotificationProducer } from '../queues/notify-producer.js';
 import {
   startNotificationWorker,
@@ -12,8 +14,9 @@ import {
   type NotificationWorkerOptions,
 } from '../queues/notify-worker.js';
 import { DeliveryProducer } from '../queues/producer.js';
-import { startMaintenance, type Maintenance } from '../queues/schedulers.js';
+import { createMaintenanceQueue, startMaintenance, type Maintenance } from '../queues/schedulers.js';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../queues/workers.js';
+import { BackgroundTasks } from './background.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { PiiCipher } from './crypto/pii.js';
@@ -46,6 +49,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** Base URL of the HTTP server, when the role serves HTTP. */
   url?: string;
+  /** The HTTP application, when the role serves HTTP (tests read its routes). */
+  app?: Express;
   config: Config;
   redis: Redis;
   store: TransferStore;
@@ -78,6 +83,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const notifications = new NotificationProducer(queueConnection, config.REDIS_PREFIX);
   const transitions = new Transitions(store, notifications, log);
   const cipher = new PiiCipher(config.PII_KEYS);
+  const background = new BackgroundTasks();
   const intake: IntakeDeps = {
     store,
     cipher,
@@ -85,6 +91,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     clock,
     log,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_HOURS * 3600,
+    background,
   };
   const relay = new OutboxRelay(store, producer, notifications, clock, log, {
     graceMs: config.OUTBOX_GRACE_MS,
@@ -137,7 +144,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   let server: Server | undefined;
   let url: string | undefined;
+  let httpApp: Express | undefined;
+  // The dashboard shows the maintenance queue even where this process runs no maintenance worker.
+  let dashboardQueue: Queue | undefined;
   if (config.ROLE !== 'worker') {
+    dashboardQueue = createMaintenanceQueue(queueConnection, config.REDIS_PREFIX);
     const app = createApp({
       intake,
       auth: new Authenticator(config.API_KEYS),
@@ -160,7 +171,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           fujian: config.CALLBACK_SECRETS_FUJIAN,
         },
       },
+      dashboard: {
+        queues: [...Object.values(producer.queues), notifications.queue, dashboardQueue],
+        user: config.OPS_USER,
+        password: config.OPS_PASSWORD,
+        readOnly: config.DASHBOARD_READ_ONLY,
+      },
+      ops: { queues: producer.queues, callers, log },
     });
+    httpApp = app;
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
@@ -207,6 +226,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   return {
     url,
+    app: httpApp,
     config,
     redis,
     store,
@@ -226,14 +246,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     async close() {
       if (server) {
+        // Stop accepting, let requests in flight finish (idle keep-alive sockets close at once), and
+        // cut whatever is still open after a grace period.
         const s = server;
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeAllConnections();
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        const grace = setTimeout(() => s.closeAllConnections(), 10_000);
+        await closed;
+        clearTimeout(grace);
       }
+      await background.drain();
       await relay.stop();
       await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
       partners.shutdown();
-      await Promise.all([producer.close(), notifications.close()]);
+      await Promise.all([producer.close(), notifications.close(), dashboardQueue?.close()]);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },
   };

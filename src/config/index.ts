@@ -74,7 +74,12 @@ export const configSchema = z.object({
   WORKERS: z
     .string()
     .default('delivery,notify,maintenance')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['delivery', 'notify', 'maintenance'])).min(1)),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
@@ -95,6 +100,8 @@ export const configSchema = z.object({
   NOTIFY_SECRET: whsec,
   OPS_USER: z.string().min(1),
   OPS_PASSWORD: z.string().min(12, 'at least 12 characters'),
+  /** The queue dashboard shows queues and jobs but refuses every action that changes them. */
+  DASHBOARD_READ_ONLY: bool.default(false),
   PII_KEYS: piiKeys,
   /** Largest accepted request body, in bytes. */
   BODY_LIMIT_BYTES: z.coerce

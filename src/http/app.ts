@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { IntakeDeps } from '../usecases/create-transfer.js';
 import type { Authenticator } from './auth.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
+import { docsRoutes } from './docs.js';
 import { notificationRoutes, type NotificationRoutesDeps } from './notifications/routes.js';
 import { errorHandler } from './problem.js';
 import { transferRoutes } from './transfers/routes.js';
@@ -13,6 +14,8 @@ import { transferActionRoutes } from './transfers/actions.js';
 import { orgRoutes, type OrgDeps } from './orgs/routes.js';
 import { callbackRoutes, type CallbackDeps } from './callbacks/routes.js';
 import type { ActionDeps } from '../usecases/cancel-retry.js';
+import { DASHBOARD_PATH, dashboardApp, type DashboardDeps } from './admin/dashboard.js';
+import { opsRoutes, type OpsDeps } from './ops/routes.js';
 
 export interface AppDeps {
   intake: IntakeDeps;
@@ -26,6 +29,10 @@ export interface AppDeps {
   actions: ActionDeps;
   orgs: OrgDeps;
   callbacks: CallbackDeps;
+  /** The operators' queue dashboard (bull-board) at /admin/queues. */
+  dashboard: DashboardDeps;
+  /** /v1/ops: each target's delivery status, pause and resume (the operator CLI). */
+  ops: OpsDeps;
 }
 
 function requestLog(log: Logger): RequestHandler {
@@ -58,8 +65,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
   app.use(requestLog(deps.log));
   app.use(healthRoutes(deps.readiness));
+  app.use(docsRoutes());
   // Callbacks read their raw body themselves: the signature covers the bytes as sent.
   app.use(callbackRoutes(deps.callbacks));
+  app.use(DASHBOARD_PATH, dashboardApp(deps.dashboard));
   // Bodies are parsed after authentication (per route), so an anonymous caller gets 401, not parse work.
   const jsonBody = express.json({
     limit: deps.bodyLimitBytes,
@@ -70,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(transferActionRoutes(deps.actions, deps.auth, jsonBody));
   app.use(orgRoutes(deps.orgs, deps.auth));
   app.use(notificationRoutes(deps.notifications, deps.auth, jsonBody));
+  app.use(opsRoutes(deps.ops, deps.auth));
   app.use((req, _res, next) => {
     next(new AppError('not_found', 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });

@@ -26,7 +26,7 @@ const mobile = (description: string) =>
 const isoDate = (description: string) =>
   z.iso.date({ error: 'must be a real calendar date in YYYY-MM-DD form' }).meta({ description });
 
-const initiator = z
+export const initiator = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('member') }).meta({ description: 'the member, self-service (手机端)' }),
     z
@@ -47,14 +47,14 @@ const member = z
   })
   .meta({ description: 'the member being transferred' });
 
-const source = z
+export const source = z
   .strictObject({
     orgId: identifier('Beijing system id of the org that holds the registration'),
     orgFullName: text(100, 'full name of that org'),
   })
   .meta({ description: 'the Beijing org the member leaves' });
 
-const destination = z
+export const destination = z
   .strictObject({
     provinceCode: provinceCode(
       'GB/T 2260 province code, or a national-sector code 91–95; 44 → guangdong, 35 → fujian, others → national; 11 is refused',
