@@ -6,11 +6,13 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TARGETS, type Target } from '../src/domain/transfer.js';
+import type { Metrics } from '../src/metrics.js';
 import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
 import { DELIVERY_QUEUES, type DeliveryJobData } from './names.js';
 import { deliveryProcessor } from './processors/deliver.js';
 
 export interface DeliveryWorkerOptions {
+  metrics?: Metrics;
   connection: Redis;
   prefix: string;
   concurrency: number;
@@ -35,8 +37,12 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
       prefix: options.prefix,
       concurrency: options.concurrency,
       maxStalledCount: 1,
+      // While a breaker holds the queue, look again every few seconds rather than sleeping through the
+      // whole pause: a stop (SIGTERM) then waits seconds, not the breaker's reset time.
+      maximumRateLimitDelay: 5_000,
     });
     ref.worker = w;
+    options.metrics?.watchWorker(w);
     w.on('error', (err) => deps.log.error({ err, target }, 'delivery worker error'));
     deps.callers[target].onStateChange((state) => {
       if (state !== 'open') return;

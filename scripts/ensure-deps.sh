@@ -64,21 +64,40 @@ if ! command -v "$redis_bin" >/dev/null 2>&1; then
   echo "ensure-deps: $("$redis_bin" --version | cut -d' ' -f1-3)"
 fi
 
-# --- chromium (the browser tests: test/browser) ---------------------------------------------------
-if [[ ! -x /usr/bin/chromium ]]; then
-  if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-deps: warning: /usr/bin/chromium is missing, so the browser tests will fail:" \
-      "run \`sudo apt-get install chromium\` (Debian)" >&2
-  else
-    echo "ensure-deps: installing chromium (apt-get)..."
+# --- test tools (only with --test: `npm test` and CI, not the demo) ----------------------------------
+#   chromium  the browser tests (test/browser) drive Debian's Chromium with playwright-core
+#   promtool  the metrics test checks /metrics with Prometheus's own linter (Debian package prometheus)
+if [[ "${1:-}" == "--test" ]]; then
+  missing=()
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+      echo "ensure-deps: the tests need ${missing[*]}: run \`sudo apt-get install ${missing[*]}\` (Debian) and try again" >&2
+      exit 1
+    fi
+    echo "ensure-deps: installing ${missing[*]} for the tests (apt-get)..."
+    # No service may start while installing (the prometheus package ships one).
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"
+      chmod 755 "$policy"
+      created_policy=1
+    fi
     apt_log="$(mktemp)"
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$apt_log" 2>&1; then
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
       cat "$apt_log" >&2
-      echo "ensure-deps: apt-get install chromium failed (output above)" >&2
+      echo "ensure-deps: apt-get install ${missing[*]} failed (output above)" >&2
+      [[ "$created_policy" -eq 1 ]] && rm -f "$policy"
       rm -f "$apt_log"
       exit 1
     fi
+    [[ "$created_policy" -eq 1 ]] && rm -f "$policy"
     rm -f "$apt_log"
-    echo "ensure-deps: $(/usr/bin/chromium --version 2>/dev/null)"
+    if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+      systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
   fi
 fi

@@ -3,5 +3,5 @@
 # The integration project's global setup starts its own throwaway Redis (test/helpers/global-setup.ts).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh --test
 npx vitest run "$@"

@@ -6,7 +6,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { Queue } from 'bullmq';
 import { NotificationProducer } from '../queues/notify-producer.js';
 import {
   startNotificationWorker,
@@ -21,6 +20,10 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { PiiCipher } from './crypto/pii.js';
 import { createApp } from './http/app.js';
+import { createWorkerApp } from './http/worker-app.js';
+import { Metrics } from './metrics.js';
+import type { PartnerCaller } from './delivery/partner-caller.js';
+import type { Target } from './domain/transfer.js';
 import { Authenticator } from './http/auth.js';
 import { redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
@@ -97,7 +100,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     graceMs: config.OUTBOX_GRACE_MS,
     intervalMs: config.OUTBOX_SWEEP_MS,
   });
-  const partners = buildPartners(config, redis, log);
+  // The dashboard and the metrics show the maintenance queue even where no maintenance worker runs.
+  const maintenanceQueue = createMaintenanceQueue(queueConnection, config.REDIS_PREFIX);
+  const metrics = new Metrics({
+    store,
+    queues: [...Object.values(producer.queues), notifications.queue, maintenanceQueue],
+    notifyQueue: notifications.queue,
+  });
+  const partners = buildPartners(config, redis, log, metrics);
+  for (const [target, caller] of Object.entries(partners.callers) as [Target, PartnerCaller][]) {
+    caller.onStateChange((state) => metrics.breakerChanged(target, state));
+  }
   const { adapters, callers } = partners;
   const delivery: DeliveryDeps = {
     store,
@@ -144,16 +157,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   let server: Server | undefined;
   let url: string | undefined;
-  let httpApp: Express | undefined;
-  // The dashboard shows the maintenance queue even where this process runs no maintenance worker.
-  let dashboardQueue: Queue | undefined;
-  if (config.ROLE !== 'worker') {
-    dashboardQueue = createMaintenanceQueue(queueConnection, config.REDIS_PREFIX);
-    const app = createApp({
+  let httpApp: Express;
+  const readiness = [redisReadiness(redis)];
+  if (config.ROLE === 'worker') {
+    // Workers serve no API, but probes and Prometheus still need them: health, readiness, metrics.
+    httpApp = createWorkerApp({ readiness, metrics, log });
+  } else {
+    httpApp = createApp({
+      metrics,
       intake,
       auth: new Authenticator(config.API_KEYS),
       log,
-      readiness: [redisReadiness(redis)],
+      readiness,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       notifications: { queue: notifications.queue, store },
@@ -170,23 +185,24 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           guangdong: config.CALLBACK_SECRETS_GUANGDONG,
           fujian: config.CALLBACK_SECRETS_FUJIAN,
         },
+        onOutcome: (target, outcome) => metrics.callbacks.inc({ target, outcome }),
       },
       dashboard: {
-        queues: [...Object.values(producer.queues), notifications.queue, dashboardQueue],
+        queues: [...Object.values(producer.queues), notifications.queue, maintenanceQueue],
         user: config.OPS_USER,
         password: config.OPS_PASSWORD,
         readOnly: config.DASHBOARD_READ_ONLY,
       },
       ops: { queues: producer.queues, callers, log },
     });
-    httpApp = app;
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
-    const { port } = server.address() as AddressInfo;
-    url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-    log.info({ url }, 'gateway listening');
   }
+  const app = httpApp;
+  server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  log.info({ url, role: config.ROLE }, 'gateway listening');
   let notifyWorker: NotificationWorker | undefined;
   const runs = (group: Config['WORKERS'][number]) => config.ROLE !== 'api' && config.WORKERS.includes(group);
   if (runs('notify')) {
@@ -200,11 +216,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       { store, sender, log },
       { connection: queueConnection, prefix: config.REDIS_PREFIX, ...tuning },
     );
+    metrics.watchWorker(notifyWorker.worker);
   }
   let deliveryWorkers: DeliveryWorkers | undefined;
   let maintenance: Maintenance | undefined;
   if (runs('delivery')) {
     deliveryWorkers = startDeliveryWorkers(delivery, {
+      metrics,
       connection: queueConnection,
       prefix: config.REDIS_PREFIX,
       concurrency: config.DELIVERY_CONCURRENCY,
@@ -221,6 +239,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       },
       { connection: queueConnection, prefix: config.REDIS_PREFIX, log },
     );
+    metrics.watchWorker(maintenance.worker);
   }
   relay.start();
 
@@ -259,7 +278,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await relay.stop();
       await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
       partners.shutdown();
-      await Promise.all([producer.close(), notifications.close(), dashboardQueue?.close()]);
+      await Promise.all([producer.close(), notifications.close(), maintenanceQueue.close()]);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },
   };

@@ -4,7 +4,7 @@
  * depth, notification backlog, overdue reports) are read from Redis when Prometheus scrapes, so every
  * API and worker process reports the same truth.
  */
-import type { Queue } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState, CallObserver, PartnerOperation } from './delivery/partner-caller.js';
 import { STATES, TARGETS, type Target } from './domain/transfer.js';
@@ -31,6 +31,11 @@ export class Metrics implements CallObserver {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'tgw_process_' });
+    // prom-client names these gauges with a counter's `_total` suffix, which Prometheus's own linter
+    // (promtool) refuses; the handle/request counts they show are of little use to an operator anyway.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+      this.registry.removeSingleMetric(`tgw_process_nodejs_${name}`);
+    }
 
     this.partnerRequestSeconds = new Histogram({
       name: 'tgw_partner_request_duration_seconds',
@@ -125,6 +130,17 @@ export class Metrics implements CallObserver {
         this.set(await store.overdueCount());
       },
     });
+  }
+
+  /** Times every job a worker finishes, by queue and outcome. */
+  watchWorker(worker: Worker): void {
+    const observe = (job: Job | undefined, outcome: string) => {
+      if (job?.processedOn && job.finishedOn) {
+        this.jobSeconds.observe({ queue: worker.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
+      }
+    };
+    worker.on('completed', (job) => observe(job, 'completed'));
+    worker.on('failed', (job) => observe(job, 'failed'));
   }
 
   /** CallObserver: every partner request that was sent. */

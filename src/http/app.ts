@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 import type { IntakeDeps } from '../usecases/create-transfer.js';
 import type { Authenticator } from './auth.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
+import { metricsRoutes } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 import { docsRoutes } from './docs.js';
 import { notificationRoutes, type NotificationRoutesDeps } from './notifications/routes.js';
 import { errorHandler } from './problem.js';
@@ -18,6 +20,7 @@ import { DASHBOARD_PATH, dashboardApp, type DashboardDeps } from './admin/dashbo
 import { opsRoutes, type OpsDeps } from './ops/routes.js';
 
 export interface AppDeps {
+  metrics: Metrics;
   intake: IntakeDeps;
   auth: Authenticator;
   log: Logger;
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
   app.use(requestLog(deps.log));
   app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoutes(deps.metrics));
   app.use(docsRoutes());
   // Callbacks read their raw body themselves: the signature covers the bytes as sent.
   app.use(callbackRoutes(deps.callbacks));

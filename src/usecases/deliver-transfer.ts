@@ -159,7 +159,9 @@ async function resolveDestination(
   if (!adapter.capabilities.checkOrg) return null;
   if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
   const { provinceCode, orgFullName } = t.doc.destination;
-  const check = await caller.call('check_org', (signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }));
+  const check = await caller.call('check_org', (signal) =>
+    adapter.checkOrg(provinceCode, orgFullName, { signal }),
+  );
   if (check.result === 'exists') {
     await record_(
       deps,

@@ -6,7 +6,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { TransferAdapter } from '../../../adapters/adapter.js';
 import { PartnerError } from '../../../adapters/errors.js';
-import { BreakerOpenError, type PartnerCaller, type PartnerOperation } from '../../delivery/partner-caller.js';
+import {
+  BreakerOpenError,
+  type PartnerCaller,
+  type PartnerOperation,
+} from '../../delivery/partner-caller.js';
 import { AppError } from '../../domain/errors.js';
 import { routeDestination } from '../../domain/provinces.js';
 import type { Target } from '../../domain/transfer.js';

@@ -13,12 +13,9 @@ export const ListTransfersQuery = z.strictObject({
   state: z.enum(STATES).optional(),
   target: z.enum(TARGETS).optional(),
   externalRef: z.string().min(1).max(64).optional(),
-  overdue: z
-    .enum(['true', 'false'])
-    .optional()
-    .meta({
-      description: 'true: only Guangdong/Fujian transfers whose member is overdue for local reporting',
-    }),
+  overdue: z.enum(['true', 'false']).optional().meta({
+    description: 'true: only Guangdong/Fujian transfers whose member is overdue for local reporting',
+  }),
   cursor: z.string().regex(TRANSFER_ID, 'a transfer id from the previous page').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
