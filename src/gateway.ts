@@ -50,8 +50,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  /** Base URL of the HTTP server, when the role serves HTTP. */
-  url?: string;
+  /** Base URL of the HTTP server: the API, or on a worker only health, readiness and metrics. */
+  url: string;
   /** The HTTP application, when the role serves HTTP (tests read its routes). */
   app?: Express;
   config: Config;
@@ -155,8 +155,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   );
   const actions: ActionDeps = { store, transitions, queue: producer, adapters, callers, clock };
 
-  let server: Server | undefined;
-  let url: string | undefined;
   let httpApp: Express;
   const readiness = [redisReadiness(redis)];
   if (config.ROLE === 'worker') {
@@ -197,11 +195,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     });
   }
   const app = httpApp;
-  server = await new Promise<Server>((resolve, reject) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const { port } = server.address() as AddressInfo;
-  url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url, role: config.ROLE }, 'gateway listening');
   let notifyWorker: NotificationWorker | undefined;
   const runs = (group: Config['WORKERS'][number]) => config.ROLE !== 'api' && config.WORKERS.includes(group);
@@ -264,16 +262,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     watchdog,
     log,
     async close() {
-      if (server) {
-        // Stop accepting, let requests in flight finish (idle keep-alive sockets close at once), and
-        // cut whatever is still open after a grace period.
-        const s = server;
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeIdleConnections();
-        const grace = setTimeout(() => s.closeAllConnections(), 10_000);
-        await closed;
-        clearTimeout(grace);
-      }
+      // Stop accepting, let requests in flight finish (idle keep-alive sockets close at once), and
+      // cut whatever is still open after a grace period.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(grace);
       await background.drain();
       await relay.stop();
       await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
