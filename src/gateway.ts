@@ -81,9 +81,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const clock = options.clock ?? systemClock;
   const redis = createRedis(config.REDIS_URL, 'api');
   const queueConnection = createRedis(config.REDIS_URL, 'worker');
+  // Producers (adding jobs on the request path) share an auto-pipelined connection of their own.
+  const producerConnection = createRedis(config.REDIS_URL, 'api');
   const store = new TransferStore(redis, config.REDIS_PREFIX);
-  const producer = new DeliveryProducer(queueConnection, config.REDIS_PREFIX);
-  const notifications = new NotificationProducer(queueConnection, config.REDIS_PREFIX);
+  const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX);
+  const notifications = new NotificationProducer(producerConnection, config.REDIS_PREFIX);
   const transitions = new Transitions(store, notifications, log);
   const cipher = new PiiCipher(config.PII_KEYS);
   const background = new BackgroundTasks();
@@ -274,7 +276,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
       partners.shutdown();
       await Promise.all([producer.close(), notifications.close(), maintenanceQueue.close()]);
-      await Promise.all([redis.quit(), queueConnection.quit()]);
+      await Promise.all([redis.quit(), queueConnection.quit(), producerConnection.quit()]);
     },
   };
 }

@@ -10,6 +10,9 @@ export type { Redis };
 export function createRedis(url: string, purpose: 'api' | 'worker', extra: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: purpose === 'worker' ? null : 2,
+    // Commands issued in the same tick (many requests at once) leave in one socket write: on the
+    // intake path the socket writes, not Redis, were the largest cost.
+    enableAutoPipelining: purpose === 'api',
     enableReadyCheck: true,
     connectionName: `tgw-${purpose}`,
     ...extra,

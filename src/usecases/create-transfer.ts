@@ -5,11 +5,11 @@
  * entry is dropped. If the process dies between the two, the outbox relay adds the job later, and a
  * caller who retries with the same Idempotency-Key gets the stored transfer with its job ensured.
  */
-import { ulid } from 'ulid';
 import type { BackgroundTasks } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
 import { AppError } from '../domain/errors.js';
+import { newTransferId } from '../domain/ids.js';
 import { maskIdNumber, maskName, maskPhone } from '../domain/masking.js';
 import type { TransferEvent } from '../domain/transfer.js';
 import { validateCreateTransfer, type ValidatedTransfer } from '../http/transfers/schemas.js';
@@ -47,7 +47,7 @@ export async function createTransfer(
   const input = validateCreateTransfer(body, now);
   const canonicalBody = stableStringify(body);
   const fingerprint = deps.cipher.fingerprint(canonicalBody);
-  const id = `trf_${ulid(now.getTime())}`;
+  const id = newTransferId(now);
   const { doc, pii } = split(input, id, now, callerKeyId);
   const event: TransferEvent = {
     at: doc.createdAt,
