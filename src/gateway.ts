@@ -21,6 +21,7 @@ import type { Config } from './config/index.js';
 import { PiiCipher } from './crypto/pii.js';
 import { createApp } from './http/app.js';
 import { createWorkerApp } from './http/worker-app.js';
+import { OrgCache } from './delivery/org-cache.js';
 import { Metrics } from './metrics.js';
 import type { PartnerCaller } from './delivery/partner-caller.js';
 import type { Target } from './domain/transfer.js';
@@ -115,6 +116,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
   const { adapters, callers } = partners;
   const delivery: DeliveryDeps = {
+    orgCache: new OrgCache(),
     store,
     transitions,
     cipher,

@@ -15,7 +15,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import { configSchema } from '../../src/config/index.js';
 import { loadDotenvFile } from '../lib/dotenv.js';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
+import { machine, median, round2, transferBody } from './lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GATEWAY_ENTRY = 'src/main.ts';
@@ -59,39 +60,6 @@ const outDir = resolve(ROOT, args.out);
 
 // ---------------------------------------------------------------------------------------------------
 // Request bodies: valid transfers, each with its own ID number and externalRef.
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-
-/** GB 11643 check digit of the first 17 digits. */
-function idCheckDigit(first17: string): string {
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
-  return '10X98765432'[sum % 11] ?? '?';
-}
-
-/** A valid ID number, different for each n: region 110105, a birth date from 1995 on, sequence n % 1000. */
-function idNumber(n: number): string {
-  const day = Math.floor(n / 1000) % 3650;
-  const birth = new Date(Date.UTC(1995, 0, 1) + day * 86_400_000)
-    .toISOString()
-    .slice(0, 10)
-    .replaceAll('-', '');
-  const first17 = `110105${birth}${String(n % 1000).padStart(3, '0')}`;
-  return first17 + idCheckDigit(first17);
-}
-
-if (idCheckDigit('11010519491231002') !== 'X') throw new Error('check digit computation is wrong');
-
-function transferBody(n: number): string {
-  return JSON.stringify({
-    externalRef: `BENCH-${n}`,
-    initiator: { kind: 'member' },
-    member: { name: '张三', idNumber: idNumber(n), phone: '13800000000' },
-    source: { orgId: 'bj-00042', orgFullName: '共青团北京某某大学委员会' },
-    destination: { provinceCode: '44', orgFullName: '共青团广州市天河区委员会' },
-    reason: { kind: 'employed_with_org', employerName: '广州某某科技有限公司' },
-    confirmedWithMember: false,
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The servers under test.
@@ -256,13 +224,6 @@ async function measure(subject: Subject, entry: Subject, round: number, redis: R
 // ---------------------------------------------------------------------------------------------------
 // Report.
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
 function summarize(runs: Measurement[], subject: Subject) {
   const mine = runs.filter((r) => r.subject === subject);
   return {
@@ -337,14 +298,7 @@ function buildReport(runs: Measurement[], redisVer: string, order: string[]) {
         `The gateway runs with ROLE=api (no queue workers competing for the CPU) and LOG_LEVEL=warn; ` +
         `load generator, server and Redis (append-only, fsync every second) share the machine.`,
     },
-    machine: {
-      os: `${type()} ${release()}`,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGB: round2(totalmem() / 2 ** 30),
-      node: process.versions.node,
-      redis: redisVer,
-    },
+    machine: machine(redisVer),
     median: { baseline, gateway },
     ratios: { throughput, p50: round2(gateway.p50Ms / baseline.p50Ms), p99 },
     targets,

@@ -8,6 +8,7 @@ import { PartnerError, PermanentPartnerError, RetryablePartnerError } from '../.
 import { submitReasonSchema } from '../../adapters/reason.js';
 import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
+import type { OrgCache } from '../delivery/org-cache.js';
 import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
 import { routeDestination } from '../domain/provinces.js';
 import type { Target, TransferEvent } from '../domain/transfer.js';
@@ -34,6 +35,8 @@ export interface DeliveryDeps {
   settings: DeliverySettings;
   /** Jitter source, injectable so tests can pin it. */
   random?: () => number;
+  /** National name checks already answered, so each destination is checked once in a while. */
+  orgCache?: OrgCache;
 }
 
 export type DeliveryOutcome =
@@ -108,7 +111,7 @@ export async function deliverTransfer(
       attempt = await deps.store.incrementAttempts(transferId);
       return adapter.submit(request, { signal });
     });
-    return succeed(deps, t, result.partnerRef, result.duplicate, attempt);
+    return succeed(deps, t, result.partnerRef, result.duplicate, attempt, org);
   } catch (err) {
     if (err instanceof BreakerOpenError) return { kind: 'paused', forMs: err.retryInMs };
     if (!(err instanceof PartnerError)) throw err; // a bug or Redis trouble: BullMQ's own retry handles it
@@ -159,18 +162,13 @@ async function resolveDestination(
   if (!adapter.capabilities.checkOrg) return null;
   if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
   const { provinceCode, orgFullName } = t.doc.destination;
+  const known = deps.orgCache?.get(provinceCode, orgFullName);
+  if (known) return known;
   const check = await caller.call('check_org', (signal) =>
     adapter.checkOrg(provinceCode, orgFullName, { signal }),
   );
   if (check.result === 'exists') {
-    await record_(
-      deps,
-      t,
-      { type: 'destination_resolved', detail: { orgId: check.org.orgId, fullName: check.org.fullName } },
-      {
-        resolvedOrg: JSON.stringify(check.org),
-      },
-    );
+    deps.orgCache?.set(provinceCode, orgFullName, check.org);
     return check.org;
   }
   await fail(deps, t, {
@@ -188,11 +186,14 @@ async function succeed(
   partnerRef: string,
   duplicate: boolean,
   attempt: number,
+  org: { orgId: string; fullName: string } | null,
 ): Promise<DeliveryOutcome> {
   const now = deps.clock.now();
   const local = deps.adapters[t.doc.target].capabilities.localReport;
   const to = local ? 'awaiting_local_report' : 'submitted';
   const set: Record<string, string> = { partnerRef };
+  // The partner's own spelling of the destination, as the name check resolved it (national).
+  if (org) set.resolvedOrg = JSON.stringify(org);
   if (local) {
     const dueAt = new Date(now.getTime() + deps.settings.localReportDueDays * 86_400_000).toISOString();
     set.localReport = JSON.stringify({ status: 'pending', since: now.toISOString(), dueAt, overdue: false });
@@ -200,7 +201,12 @@ async function succeed(
   const outcome = await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
     to,
-    event: { at: now.toISOString(), type: to, source: 'worker', detail: { partnerRef, duplicate, attempt } },
+    event: {
+      at: now.toISOString(),
+      type: to,
+      source: 'worker',
+      detail: { partnerRef, duplicate, attempt, ...(org ? { destinationOrg: org } : {}) },
+    },
     set,
     notify: {
       detail: {

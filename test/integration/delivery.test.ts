@@ -69,7 +69,15 @@ describe('delivery to each partner', () => {
     expect(t.partnerRef).toMatch(/^ZTSQ/);
     const record = w.national.state.records.get(id);
     expect(record?.orgFullName).toBe('共青团上海国际港务（集团）股份有限公司委员会');
-    expect(t.events.map((e) => e.type)).toEqual(['accepted', 'destination_resolved', 'submitted']);
+    expect(t.events.map((e) => e.type)).toEqual(['accepted', 'submitted']);
+    expect(t.events[1]?.detail?.destinationOrg).toMatchObject({
+      fullName: '共青团上海国际港务（集团）股份有限公司委员会',
+    });
+    // A second transfer to the same destination is not checked again: one name check, two submissions.
+    const checksBefore = w.national.state.counts.byRoute.orgCheck ?? 0;
+    const second = await settled(w, await post(w, national('共青团上海国际港务（集团）股份有限公司委员会')));
+    expect(second.state).toBe('submitted');
+    expect(w.national.state.counts.byRoute.orgCheck ?? 0).toBe(checksBefore);
   });
 
   it('guangdong and fujian: submitted once, awaiting local report with a due date', async () => {

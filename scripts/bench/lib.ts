@@ -1,0 +1,134 @@
+/** What the benchmarks share: valid transfer bodies, child processes, the machine, medians. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, release, totalmem, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { configSchema } from '../../src/config/index.js';
+import { loadDotenvFile } from '../lib/dotenv.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const API_KEY = 'demo-beijing-key-0123456789';
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** GB 11643 check digit of the first 17 digits. */
+export function idCheckDigit(first17: string): string {
+  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
+  return '10X98765432'[sum % 11] ?? '?';
+}
+
+/** A valid ID number, different for each n: region 110105, a birth date from 1995 on, sequence n % 1000. */
+export function idNumber(n: number): string {
+  const day = Math.floor(n / 1000) % 3650;
+  const birth = new Date(Date.UTC(1995, 0, 1) + day * 86_400_000)
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '');
+  const first17 = `110105${birth}${String(n % 1000).padStart(3, '0')}`;
+  return first17 + idCheckDigit(first17);
+}
+
+if (idCheckDigit('11010519491231002') !== 'X') throw new Error('check digit computation is wrong');
+
+export function transferBody(
+  n: number,
+  destination: { provinceCode: string; orgFullName: string } = {
+    provinceCode: '44',
+    orgFullName: '共青团广州市天河区委员会',
+  },
+): string {
+  return JSON.stringify({
+    externalRef: `BENCH-${n}`,
+    initiator: { kind: 'member' },
+    member: { name: '张三', idNumber: idNumber(n), phone: '13800000000' },
+    source: { orgId: 'bj-00042', orgFullName: '共青团北京某某大学委员会' },
+    destination,
+    reason: { kind: 'employed_with_org', employerName: '广州某某科技有限公司' },
+    confirmedWithMember: false,
+  });
+}
+
+/** The gateway's environment: .env.example, then overrides; nothing inherited that its config reads. */
+export function gatewayEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(configSchema.shape)) delete env[key];
+  return { ...env, ...loadDotenvFile(join(ROOT, '.env.example')), LOG_LEVEL: 'warn', ...overrides };
+}
+
+export interface Child {
+  child: ChildProcess;
+  output: string[];
+}
+
+/** Starts `node --import tsx <file>` and waits until `readyUrl` answers 200 (or a stdout line matches). */
+export async function startChild(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  ready: { url?: string; line?: RegExp },
+  echo?: (line: string) => void,
+  nodeArgs: string[] = [],
+): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let sawLine = false;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output.push(line);
+      if (output.length > 200) output.shift();
+      if (ready.line?.test(line)) sawLine = true;
+      echo?.(line);
+    });
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${file} exited before it was ready:\n${output.join('\n')}`);
+    }
+    if (ready.line && sawLine) break;
+    if (ready.url) {
+      try {
+        if ((await fetch(ready.url, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (Date.now() > deadline) {
+      await stopChild({ child, output });
+      throw new Error(`${file} was not ready within 60 s:\n${output.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output };
+}
+
+export async function stopChild({ child }: Child): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export function machine(redis: string) {
+  return {
+    os: `${type()} ${release()}`,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGB: round2(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    redis,
+  };
+}
