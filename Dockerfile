@@ -27,7 +27,7 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/fixtures ./fixtures
 USER node
 EXPOSE 3000
-# No curl in the slim image: node's fetch. Only meaningful for roles that serve HTTP (api, all).
+# No curl in the slim image: node's fetch. Every role serves /healthz (workers: health and metrics only).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/main.js"]

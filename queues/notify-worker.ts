@@ -46,7 +46,7 @@ export function startNotificationWorker(
   deps: NotificationDeps,
   options: NotificationWorkerOptions,
 ): NotificationWorker {
-  const { connection, prefix, concurrency = 5, backoffBaseMs = 2_000, backoffMaxMs = 15 * 60_000 } = options;
+  const { connection, prefix, concurrency = 5, backoffBaseMs = 2_000, backoffMaxMs = 60 * 60_000 } = options;
   const worker = new Worker<NotificationJobData>(NOTIFY_QUEUE, notificationProcessor(deps), {
     connection,
     prefix,

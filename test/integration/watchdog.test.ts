@@ -1,0 +1,84 @@
+/**
+ * No transfer is left in `accepted` with no live job behind it: the watchdog re-queues a transfer whose
+ * job vanished, and fails (for an operator's retry) one whose job BullMQ failed outside our retry logic,
+ * as it does to a job that stalled more than maxStalledCount times.
+ */
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELIVERY_QUEUES, deliveryJobId } from '../../queues/names.js';
+import { transferBody } from '../helpers/bodies.js';
+import { api, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { testRedisClient } from '../helpers/redis.js';
+
+let gw: TestGateway;
+let redis: Redis;
+let queue: Queue;
+let n = 0;
+
+async function post(): Promise<string> {
+  n += 1;
+  const res = await api(gw.url, 'POST', '/v1/transfers', {
+    key: KEYS.beijing,
+    body: transferBody(
+      { externalRef: `BJ-WD-${n}`, destination: { provinceCode: '35', orgFullName: '共青团福州市委员会' } },
+      600 + n,
+    ),
+    headers: { 'idempotency-key': `wd-${n}` },
+  });
+  return String(res.body.id);
+}
+
+beforeAll(async () => {
+  // ROLE=api: no delivery worker takes the jobs, so the test decides what happens to them.
+  gw = await startTestGateway({ ROLE: 'api', WATCHDOG_MIN_AGE_MS: '0' });
+  redis = testRedisClient();
+  queue = new Queue(DELIVERY_QUEUES.fujian, { connection: redis, prefix: gw.config.REDIS_PREFIX });
+});
+afterAll(async () => {
+  await queue.close();
+  await gw.close();
+  await redis.quit();
+});
+
+describe('the delivery watchdog', () => {
+  it('re-queues an accepted transfer whose job is gone', async () => {
+    const id = await post();
+    await queue.remove(deliveryJobId(id, 1));
+    expect(await queue.getJob(deliveryJobId(id, 1))).toBeUndefined();
+    expect(await gw.watchdog.sweep()).toMatchObject({ requeued: 1, failed: 0 });
+    expect((await queue.getJob(deliveryJobId(id, 1)))?.data).toEqual({ transferId: id });
+    const t = await gw.store.get(id);
+    expect(t?.state).toBe('accepted');
+    expect(t?.events.map((e) => e.type)).toContain('requeued');
+    expect(await gw.watchdog.sweep()).toMatchObject({ requeued: 0, failed: 0 }); // its job is waiting now
+  });
+
+  it('fails, with a clear code, a transfer whose job died outside the retry logic', async () => {
+    const id = await post();
+    const worker = new Worker(
+      DELIVERY_QUEUES.fujian,
+      () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')),
+      { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: gw.config.REDIS_PREFIX },
+    );
+    try {
+      await expect
+        .poll(async () => queue.getJobState(deliveryJobId(id, 1)), { timeout: 5_000 })
+        .toBe('failed');
+    } finally {
+      await worker.close();
+    }
+    const report = await gw.watchdog.sweep();
+    expect(report.failed).toBeGreaterThanOrEqual(1);
+    const t = await gw.store.get(id);
+    expect(t?.state).toBe('failed');
+    expect(JSON.parse(t?.fields.lastError ?? '{}')).toMatchObject({
+      code: 'DELIVERY_JOB_FAILED',
+      message: expect.stringContaining('stalled'),
+    });
+    // An operator's retry starts a new generation with a job of its own.
+    const retry = await api(gw.url, 'POST', `/v1/transfers/${id}/retry`, { key: KEYS.ops });
+    expect(retry.status).toBe(202);
+    expect((await queue.getJob(deliveryJobId(id, 2)))?.data).toEqual({ transferId: id });
+  });
+});
