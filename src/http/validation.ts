@@ -29,24 +29,11 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], root = 
   });
 }
 
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const result = schema.safeParse(query);
+/** Parses a query or body with its schema; every problem becomes a field error under `root`. */
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string): z.output<T> {
+  const result = schema.safeParse(value);
   if (!result.success) {
-    const errors = issuesToFieldErrors(result.error.issues, 'query');
-    throw new AppError(
-      'invalid',
-      'VALIDATION_FAILED',
-      errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-      errors,
-    );
-  }
-  return result.data;
-}
-
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const errors = issuesToFieldErrors(result.error.issues);
+    const errors = issuesToFieldErrors(result.error.issues, root);
     throw new AppError(
       'invalid',
       'VALIDATION_FAILED',
@@ -55,4 +42,12 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
     );
   }
   return result.data;
+}
+
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  return parseWith(schema, query, 'query');
+}
+
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  return parseWith(schema, body, '');
 }

@@ -9,7 +9,7 @@ import type { NotificationJobData } from '../../../queues/names.js';
 import { AppError } from '../../domain/errors.js';
 import type { TransferStore } from '../../store/transfer-store.js';
 import type { Authenticator } from '../auth.js';
-import { issuesToFieldErrors, parseQuery, requireJson } from '../validation.js';
+import { parseBody, parseQuery, requireJson } from '../validation.js';
 import {
   ListNotificationsQuery,
   NOTIFICATION_JOB_ID,
@@ -61,17 +61,7 @@ async function failedJob(queue: NotificationRoutesDeps['queue'], id: string): Pr
 }
 
 function parseReplayBody(body: unknown): { ids?: string[] } {
-  const result = ReplayNotificationsBody.safeParse(body ?? {});
-  if (!result.success) {
-    const errors = issuesToFieldErrors(result.error.issues, 'body');
-    throw new AppError(
-      'invalid',
-      'VALIDATION_FAILED',
-      errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-      errors,
-    );
-  }
-  return result.data;
+  return parseBody(ReplayNotificationsBody, body ?? {});
 }
 
 export function notificationRoutes(
