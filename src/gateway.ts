@@ -26,7 +26,7 @@ import { Metrics } from './metrics.js';
 import type { PartnerCaller } from './delivery/partner-caller.js';
 import type { Target } from './domain/transfer.js';
 import { Authenticator } from './http/auth.js';
-import { redisReadiness } from './http/health.js';
+import { breakerReadiness, redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
 import { NotificationSender } from './notify/sender.js';
 import { createRedis, type Redis } from './redis.js';
@@ -160,7 +160,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const actions: ActionDeps = { store, transitions, queue: producer, adapters, callers, clock };
 
   let httpApp: Express;
-  const readiness = [redisReadiness(redis)];
+  const readiness = [
+    redisReadiness(redis),
+    breakerReadiness(() =>
+      Object.fromEntries(Object.entries(partners.callers).map(([t, c]) => [t, `breaker ${c.state}`])),
+    ),
+  ];
   if (config.ROLE === 'worker') {
     // Workers serve no API, but probes and Prometheus still need them: health, readiness, metrics.
     httpApp = createWorkerApp({ readiness, metrics, log });

@@ -29,6 +29,17 @@ export function redisReadiness(redis: Redis): ReadinessCheck {
   };
 }
 
+/**
+ * Each partner's breaker as this process sees it. Informational: an open breaker is the partner's
+ * trouble, and the gateway keeps accepting (and queueing) transfers, so it never makes a process unready.
+ */
+export function breakerReadiness(states: () => Record<string, string>): ReadinessCheck {
+  return {
+    name: 'partners',
+    check: () => Promise.resolve({ ok: true, detail: states() }),
+  };
+}
+
 export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

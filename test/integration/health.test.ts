@@ -20,7 +20,16 @@ describe('health', () => {
     expect((await api(gw.url, 'GET', '/healthz')).status).toBe(200);
     const ready = await api(gw.url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ready', checks: { redis: { ok: true } } });
+    expect(ready.body).toMatchObject({
+      status: 'ready',
+      checks: {
+        redis: { ok: true },
+        partners: {
+          ok: true,
+          detail: { national: 'breaker closed', guangdong: 'breaker closed', fujian: 'breaker closed' },
+        },
+      },
+    });
   });
 
   describe('on a Redis whose maxmemory-policy is not noeviction', () => {
