@@ -152,6 +152,12 @@ export class TransferStore {
     return toStored(hash, events);
   }
 
+  /** One transfer without its events: what a worker needs, in one command. */
+  async getState(id: string): Promise<StoredTransfer | null> {
+    const [t] = await this.getMany([id]);
+    return t ?? null;
+  }
+
   /** The hash without events: for list pages and workers that need the current state only. */
   async getMany(ids: readonly string[]): Promise<StoredTransfer[]> {
     if (ids.length === 0) return [];

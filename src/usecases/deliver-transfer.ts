@@ -60,7 +60,7 @@ export async function deliverTransfer(
   transferId: string,
   generation: number,
 ): Promise<DeliveryOutcome> {
-  const t = await deps.store.get(transferId);
+  const t = await deps.store.getState(transferId);
   if (!t) return { kind: 'skipped', why: 'no such transfer' };
   if (t.state !== 'accepted') return { kind: 'skipped', why: `already ${t.state}` };
   if (t.generation !== generation)
@@ -115,7 +115,7 @@ export async function deliverTransfer(
   } catch (err) {
     if (err instanceof BreakerOpenError) return { kind: 'paused', forMs: err.retryInMs };
     if (!(err instanceof PartnerError)) throw err; // a bug or Redis trouble: BullMQ's own retry handles it
-    const fresh = await deps.store.get(transferId);
+    const fresh = await deps.store.getState(transferId);
     const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - Number(t.fields.attemptsBase ?? 0);
     const record: ErrorRecord = {
       code: err.code,
