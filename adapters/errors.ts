@@ -106,6 +106,11 @@ export class PartnerProtocolError extends PartnerError {
   }
 }
 
+/** What an adapter answers for an operation its partner does not offer (see `capabilities`). */
+export function notSupported<T>(partner: Target, message: string): Promise<T> {
+  return Promise.reject(new PermanentPartnerError('CAPABILITY_NOT_SUPPORTED', message, { partner }));
+}
+
 export function isPartnerError(err: unknown): err is PartnerError {
   return err instanceof PartnerError;
 }

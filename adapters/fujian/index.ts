@@ -18,7 +18,7 @@ import type {
 } from '../adapter.js';
 import { DEFAULT_SEARCH_LIMIT } from '../adapter.js';
 import { parsePartnerCallback } from '../callback.js';
-import { PermanentPartnerError, type Org } from '../errors.js';
+import { notSupported, type Org } from '../errors.js';
 import { parseWith } from '../http.js';
 import { FujianClient } from './client.js';
 import { fujianConfigSchema, type FujianConfigInput } from './config.js';
@@ -130,13 +130,7 @@ export class FujianAdapter implements TransferAdapter {
   }
 
   checkOrg(_provinceCode: string, _fullName: string, _options?: CallOptions): Promise<OrgCheckResult> {
-    return Promise.reject(
-      new PermanentPartnerError(
-        'CAPABILITY_NOT_SUPPORTED',
-        'fujian offers no org-name check; search instead',
-        { partner: P },
-      ),
-    );
+    return notSupported(P, 'fujian offers no org-name check; search instead');
   }
 
   async searchOrgs(
@@ -166,13 +160,7 @@ export class FujianAdapter implements TransferAdapter {
   }
 
   withdraw(_ref: TransferRef & { partnerRef: string }, _options?: CallOptions): Promise<void> {
-    return Promise.reject(
-      new PermanentPartnerError(
-        'CAPABILITY_NOT_SUPPORTED',
-        'fujian does not allow withdrawing an application',
-        { partner: P },
-      ),
-    );
+    return notSupported(P, 'fujian does not allow withdrawing an application');
   }
 
   parseCallback(body: unknown): PartnerEvent {

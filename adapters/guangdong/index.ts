@@ -18,7 +18,7 @@ import type {
 } from '../adapter.js';
 import { DEFAULT_SEARCH_LIMIT } from '../adapter.js';
 import { parsePartnerCallback } from '../callback.js';
-import { PermanentPartnerError, type Org } from '../errors.js';
+import { notSupported, type Org } from '../errors.js';
 import { parseWith, queryString } from '../http.js';
 import { GuangdongClient } from './client.js';
 import { guangdongConfigSchema, type GuangdongConfigInput } from './config.js';
@@ -150,13 +150,7 @@ export class GuangdongAdapter implements TransferAdapter {
   }
 
   checkOrg(_provinceCode: string, _fullName: string, _options?: CallOptions): Promise<OrgCheckResult> {
-    return Promise.reject(
-      new PermanentPartnerError(
-        'CAPABILITY_NOT_SUPPORTED',
-        'guangdong offers no org-name check; search instead',
-        { partner: P },
-      ),
-    );
+    return notSupported(P, 'guangdong offers no org-name check; search instead');
   }
 
   async searchOrgs(
