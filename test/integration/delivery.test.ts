@@ -223,3 +223,33 @@ describe('partner trouble', () => {
     expect(Number(limited?.detail?.retryInMs)).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe('retries exhausted', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({
+      env: {
+        DELIVERY_MAX_ATTEMPTS: '3',
+        DELIVERY_BACKOFF_BASE_MS: '50',
+        DELIVERY_BACKOFF_MAX_MS: '100',
+        BREAKER_VOLUME_THRESHOLD: '1000', // keep the breaker out of it: every attempt reaches the partner
+      },
+    });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('fails with RETRIES_EXHAUSTED and the last error after the configured attempts, each a real partner request', async () => {
+    w.guangdong.control.setFaults({ down: true });
+    const id = await post(w, guangdong);
+    const t = await settled(w, id);
+    expect(t.state).toBe('failed');
+    expect(t.attempts).toBe(3);
+    expect(w.guangdong.state.counts.down).toBe(3);
+    expect(t.lastError).toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+    expect(JSON.stringify(t.lastError)).toContain('PARTNER_UNAVAILABLE');
+    expect(t.events.filter((e) => e.type === 'attempt_failed')).toHaveLength(2);
+    w.guangdong.control.clearFaults();
+  });
+});
