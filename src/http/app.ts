@@ -41,7 +41,9 @@ export interface AppDeps {
 function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    const requestId = req.get('x-request-id')?.slice(0, 128) ?? randomUUID();
+    // A caller's id is echoed only when it is plain visible ASCII; anything else gets one of ours.
+    const given = req.get('x-request-id');
+    const requestId = given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
