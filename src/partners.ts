@@ -61,6 +61,7 @@ export function buildPartners(config: Config, redis: Redis, log: Logger, observe
     volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
     resetTimeoutMs: config.BREAKER_RESET_MS,
     rollingWindowMs: config.BREAKER_WINDOW_MS,
+    callTimeoutMs: config.PARTNER_TIMEOUT_MS + 1_000,
   };
   const callers = Object.fromEntries(
     TARGETS.map((t) => {

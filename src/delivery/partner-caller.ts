@@ -19,6 +19,12 @@ export interface BreakerSettings {
   /** How long the breaker stays open before one probe may pass (half-open). */
   resetTimeoutMs: number;
   rollingWindowMs: number;
+  /**
+   * The breaker's own deadline for one call, after the rate-limit wait. When it passes, the call's
+   * AbortSignal fires: the HTTP request is cut, not merely no longer waited for. Set it a little above
+   * the adapters' own deadline, which normally fires first.
+   */
+  callTimeoutMs?: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -60,11 +66,21 @@ export class PartnerCaller {
         // One controller per call: aborting one request never touches another in flight.
         const controller = new AbortController();
         await this.limiter?.acquire(controller.signal);
-        return action(controller.signal);
+        const deadline = settings.callTimeoutMs
+          ? setTimeout(
+              () => controller.abort(new Error(`breaker deadline of ${settings.callTimeoutMs} ms`)),
+              settings.callTimeoutMs,
+            )
+          : undefined;
+        try {
+          return await action(controller.signal);
+        } finally {
+          clearTimeout(deadline);
+        }
       },
       {
-        // The adapters enforce their own deadline and abort the HTTP request themselves (AbortSignal),
-        // surfacing a retryable TIMEOUT that counts here as a failure.
+        // Not opossum's own timeout, which only stops waiting: the deadline above aborts the request,
+        // and the adapter turns the abort into a retryable error that counts here as a failure.
         timeout: false,
         errorThresholdPercentage: settings.errorThresholdPercentage,
         volumeThreshold: settings.volumeThreshold,
