@@ -100,17 +100,4 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   };
 }
 
-/** Polls until `check` returns a truthy value, or fails with `what`. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from './wait.js';

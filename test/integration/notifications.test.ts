@@ -14,24 +14,11 @@ import { transferBody } from '../helpers/bodies.js';
 import { api, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { testEnv } from '../helpers/env.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const SECRET = testEnv().NOTIFY_SECRET!;
 const FAST = { backoffBaseMs: 50, backoffMaxMs: 200 };
 let n = 0;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A gateway on a prefix of its own, so each block's queue and receiver are its own. */
 function gatewayFor(receiverUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
@@ -92,7 +79,7 @@ describe('delivery to a receiver that answers', () => {
     const id = await createTransfer(gw);
     const outcome = await fail(gw.transitions, id);
     expect(outcome).toMatchObject({ ok: true, previousState: 'accepted', notified: true });
-    const got = await waitFor('the notification', () =>
+    const got = await until('the notification', () =>
       receiver.received.find((r) => r.data.transferId === id),
     );
     const transfer = await gw.store.get(id);
@@ -126,7 +113,7 @@ describe('delivery to a receiver that answers', () => {
       notify: { type: 'member.account_created' },
     });
     expect(outcome).toMatchObject({ ok: true, notified: true });
-    const got = await waitFor('the account notification', () =>
+    const got = await until('the account notification', () =>
       receiver.received.find((r) => r.data.transferId === id),
     );
     expect(got.type).toBe('member.account_created');
@@ -188,7 +175,7 @@ describe('retries', () => {
     try {
       const id = await createTransfer(gw);
       const { version } = (await fail(gw.transitions, id)) as { version: number };
-      await waitFor('delivery after 3 failures', () => receiver.received.length === 1);
+      await until('delivery after 3 failures', () => receiver.received.length === 1);
       expect(receiver.deliveries.map((d) => d.status)).toEqual([500, 500, 500, 204]);
       expect(new Set(receiver.deliveries.map((d) => d.webhookId))).toEqual(new Set([`msg_${id}_${version}`]));
       // A redelivery of the same message is acknowledged and not recorded twice.
@@ -216,7 +203,7 @@ describe('retries', () => {
     try {
       const id = await createTransfer(gw);
       await fail(gw.transitions, id);
-      await waitFor('a refused delivery', () => receiver.deliveries.length > 0);
+      await until('a refused delivery', () => receiver.deliveries.length > 0);
       expect(receiver.deliveries[0]!.status).toBe(401);
       expect(receiver.received).toHaveLength(0);
     } finally {
@@ -259,7 +246,7 @@ describe('exhausted notifications, operators, and the outbox relay', () => {
       { ...notificationJobOptions, attempts: 2, jobId },
     );
     exhausted = { id, seq, jobId };
-    const job = await waitFor('the job to fail for good', async () => {
+    const job = await until('the job to fail for good', async () => {
       const j = (await gw.notifications.queue.getJob(jobId)) as Job<NotificationJobData> | undefined;
       return (await j?.getState()) === 'failed' ? j : undefined;
     });
@@ -327,11 +314,11 @@ describe('exhausted notifications, operators, and the outbox relay', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ replayed: 1 });
     const r = receiver;
-    const got = await waitFor('the replayed notification', () =>
+    const got = await until('the replayed notification', () =>
       r.received.find((x) => x.data.transferId === exhausted.id),
     );
     expect(got.data).toMatchObject({ seq: exhausted.seq, state: 'failed', previousState: 'accepted' });
-    await waitFor(
+    await until(
       'the job to complete',
       async () => (await (await gw.notifications.queue.getJob(exhausted.jobId))?.getState()) === 'completed',
     );
@@ -353,7 +340,7 @@ describe('exhausted notifications, operators, and the outbox relay', () => {
       { transferId: id, seq: outcome.version },
       { ...notificationJobOptions, attempts: 1, jobId },
     );
-    await waitFor(
+    await until(
       'the job to fail',
       async () => (await (await gw.notifications.queue.getJob(jobId))?.getState()) === 'failed',
     );
@@ -362,7 +349,7 @@ describe('exhausted notifications, operators, and the outbox relay', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ replayed: 1 });
     const r = receiver;
-    await waitFor('the replayed notification', () => r.received.some((x) => x.data.transferId === id));
+    await until('the replayed notification', () => r.received.some((x) => x.data.transferId === id));
   });
 
   it('queues notifications left in the outbox when the relay sweeps', async () => {
@@ -374,7 +361,7 @@ describe('exhausted notifications, operators, and the outbox relay', () => {
     await new Promise((r) => setTimeout(r, 150)); // past OUTBOX_GRACE_MS
     expect(await gw.relay.sweep()).toBeGreaterThanOrEqual(1);
     const r = receiver!;
-    const got = await waitFor('the relayed notification', () =>
+    const got = await until('the relayed notification', () =>
       r.received.find((x) => x.data.transferId === id),
     );
     expect(got.data).toMatchObject({ seq: outcome.version, state: 'failed', previousState: 'accepted' });
