@@ -7,6 +7,7 @@ import type { PartnerEventType } from '../../adapters/adapter.js';
 import type { Clock } from '../clock.js';
 import type { EventSource, Target, TransferState } from '../domain/transfer.js';
 import type { StoredTransfer, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
+import { pendingLocalReport } from './local-reports.js';
 import type { Transitions } from './transitions.js';
 
 export interface PartnerWord {
@@ -88,8 +89,7 @@ export async function applyPartnerWord(
     notify = { type: 'member.account_created', detail: { ...detail, mustChangeDefaultPassword: true } };
   }
   if (rule.to === 'awaiting_local_report' && t.state === 'accepted') {
-    const dueAt = new Date(deps.clock.now().getTime() + deps.localReportDueDays * 86_400_000).toISOString();
-    set.localReport = JSON.stringify({ status: 'pending', since: now, dueAt, overdue: false });
+    set.localReport = JSON.stringify(pendingLocalReport(deps.clock.now(), deps.localReportDueDays));
   }
   if (word.type === 'local_report_completed') {
     const previous = t.fields.localReport

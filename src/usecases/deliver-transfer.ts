@@ -15,6 +15,7 @@ import type { Target, TransferEvent } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { TransferPii } from '../store/types.js';
+import { pendingLocalReport } from './local-reports.js';
 import type { Transitions } from './transitions.js';
 
 export interface DeliverySettings {
@@ -194,10 +195,8 @@ async function succeed(
   const set: Record<string, string> = { partnerRef };
   // The partner's own spelling of the destination, as the name check resolved it (national).
   if (org) set.resolvedOrg = JSON.stringify(org);
-  if (local) {
-    const dueAt = new Date(now.getTime() + deps.settings.localReportDueDays * 86_400_000).toISOString();
-    set.localReport = JSON.stringify({ status: 'pending', since: now.toISOString(), dueAt, overdue: false });
-  }
+  const localReport = local ? pendingLocalReport(now, deps.settings.localReportDueDays) : undefined;
+  if (localReport) set.localReport = JSON.stringify(localReport);
   const outcome = await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
     to,
@@ -211,7 +210,7 @@ async function succeed(
     notify: {
       detail: {
         partnerRef,
-        ...(set.localReport ? { localReport: JSON.parse(set.localReport) as unknown } : {}),
+        ...(localReport ? { localReport } : {}),
       },
     },
   });

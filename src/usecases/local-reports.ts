@@ -31,6 +31,16 @@ export interface LocalReportDeps {
 
 const DAY = 86_400_000;
 
+/** The local report a Guangdong/Fujian transfer starts to wait for when its partner holds it. */
+export function pendingLocalReport(now: Date, dueDays: number): LocalReport {
+  return {
+    status: 'pending',
+    since: now.toISOString(),
+    dueAt: new Date(now.getTime() + dueDays * DAY).toISOString(),
+    overdue: false,
+  };
+}
+
 export async function trackLocalReports(
   deps: LocalReportDeps,
 ): Promise<{ reminded: number; flagged: number }> {
