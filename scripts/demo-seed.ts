@@ -9,6 +9,7 @@
  *   node --import tsx scripts/demo-seed.ts   (against a demo that is already running)
  */
 import { fileURLToPath } from 'node:url';
+import { checkDigit } from '../src/domain/id-number.js';
 import { loadDotenvFile } from './lib/dotenv.js';
 
 interface Sample {
@@ -19,11 +20,9 @@ interface Sample {
   then?: 'reject' | 'forget_local_report';
 }
 
-const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 function idNumber(n: number): string {
   const first17 = `11010820010${(n % 9) + 1}1${n % 10}${String(100 + n).slice(-3)}`;
-  const sum = W.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
-  return first17 + ('10X98765432'[sum % 11] ?? 'X');
+  return first17 + checkDigit(first17);
 }
 
 function sample(

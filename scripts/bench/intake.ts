@@ -13,23 +13,28 @@
  * Exit code: 0 valid and every target met, 1 invalid (errors or non-202 answers), 3 a target missed.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { configSchema } from '../../src/config/index.js';
-import { loadDotenvFile } from '../lib/dotenv.js';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
-import { machine, median, round2, transferBody } from './lib.js';
+import {
+  API_KEY,
+  gatewayEnv,
+  machine,
+  median,
+  ROOT,
+  round2,
+  startChild,
+  stopChild,
+  transferBody,
+  type Child,
+} from './lib.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GATEWAY_ENTRY = 'src/main.ts';
 const BASELINE_ENTRY = 'scripts/bench/baseline-server.ts';
-const API_KEY = 'demo-beijing-key-0123456789';
 const TARGETS = { throughputRatioMin: 0.8, p99RatioMax: 1.5 };
 
 const { values: args } = parseArgs({
@@ -59,85 +64,39 @@ const settings = {
 const outDir = resolve(ROOT, args.out);
 
 // ---------------------------------------------------------------------------------------------------
-// Request bodies: valid transfers, each with its own ID number and externalRef.
-
-// ---------------------------------------------------------------------------------------------------
-// The servers under test.
+// The servers under test: child processes on free ports, started fresh for each run.
 
 type Subject = 'baseline' | 'gateway';
 
-interface Server {
+interface Server extends Child {
   url: string;
-  child: ChildProcess;
-  output: string[];
 }
 
-function serverEnv(subject: Subject, redisUrl: string, port: number): NodeJS.ProcessEnv {
+function serverEnv(entry: Subject, redisUrl: string, port: number): NodeJS.ProcessEnv {
+  const common = { REDIS_URL: redisUrl, HOST: '127.0.0.1', PORT: String(port) };
+  if (entry === 'gateway') {
+    // ROLE=api: no workers competing for the CPU.
+    return gatewayEnv({ ...common, REDIS_PREFIX: 'bench-gw', ROLE: 'api' });
+  }
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(configSchema.shape)) delete env[key];
-  const common = { REDIS_URL: redisUrl, HOST: '127.0.0.1', PORT: String(port) };
-  if (subject === 'baseline') return { ...env, ...common, REDIS_PREFIX: 'bench-baseline' };
-  return {
-    ...env,
-    ...loadDotenvFile(join(ROOT, '.env.example')),
-    ...common,
-    REDIS_PREFIX: 'bench-gw',
-    LOG_LEVEL: 'warn',
-    ROLE: 'api', // no workers competing for the CPU
-  };
+  return { ...env, ...common, REDIS_PREFIX: 'bench-baseline' };
 }
 
 async function startServer(subject: Subject, entry: Subject, redisUrl: string): Promise<Server> {
   const port = await freePort();
-  const file = entry === 'gateway' ? GATEWAY_ENTRY : BASELINE_ENTRY;
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: serverEnv(entry, redisUrl, port),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Should this script die without stopping it, take the server down too.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      if (output.length > 200) output.shift();
-      if (entry === 'gateway') console.log(`    [${subject}] ${line}`); // LOG_LEVEL=warn: only trouble
-    });
-  }
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${subject} (${file}) exited before it was ready:\n${output.join('\n')}`);
-    }
-    try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stopServer({ url, child, output });
-      throw new Error(`${subject} (${file}) was not ready within 60 s:\n${output.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, child, output };
+  const child = await startChild(
+    entry === 'gateway' ? GATEWAY_ENTRY : BASELINE_ENTRY,
+    serverEnv(entry, redisUrl, port),
+    { url: `${url}/readyz` },
+    // LOG_LEVEL=warn: the gateway only says something when there is trouble.
+    entry === 'gateway' ? (line) => console.log(`    [${subject}] ${line}`) : undefined,
+  );
+  return { ...child, url };
 }
 
-async function stopServer(server: Server): Promise<void> {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopServer = (server: Server) => stopChild(server);
 
 // ---------------------------------------------------------------------------------------------------
 // Load.

@@ -5,18 +5,11 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../../src/config/index.js';
+import { checkDigit } from '../../src/domain/id-number.js';
 import { loadDotenvFile } from '../lib/dotenv.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const API_KEY = 'demo-beijing-key-0123456789';
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-
-/** GB 11643 check digit of the first 17 digits. */
-export function idCheckDigit(first17: string): string {
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
-  return '10X98765432'[sum % 11] ?? '?';
-}
 
 /** A valid ID number, different for each n: region 110105, a birth date from 1995 on, sequence n % 1000. */
 export function idNumber(n: number): string {
@@ -26,10 +19,8 @@ export function idNumber(n: number): string {
     .slice(0, 10)
     .replaceAll('-', '');
   const first17 = `110105${birth}${String(n % 1000).padStart(3, '0')}`;
-  return first17 + idCheckDigit(first17);
+  return first17 + checkDigit(first17);
 }
-
-if (idCheckDigit('11010519491231002') !== 'X') throw new Error('check digit computation is wrong');
 
 export function transferBody(
   n: number,
@@ -74,6 +65,10 @@ export async function startChild(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Should the benchmark die without stopping it, take the child down too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const output: string[] = [];
   let sawLine = false;
   for (const stream of [child.stdout, child.stderr]) {
