@@ -267,13 +267,7 @@ async function fail(
 ): Promise<DeliveryOutcome> {
   const at = error.at ?? deps.clock.now().toISOString();
   const record = { ...error, at };
-  await deps.transitions.apply(t.doc.id, {
-    from: ['accepted'],
-    to: 'failed',
-    event: { at, type: 'failed', source: 'worker', detail: record },
-    set: { lastError: JSON.stringify(record) },
-    notify: { detail: { code: record.code, message: record.message } },
-  });
+  await deps.transitions.failDelivery(t.doc.id, record);
   deps.log.warn({ transferId: t.doc.id, target: t.doc.target, code: error.code }, 'delivery failed');
   return { kind: 'done', state: 'failed' };
 }

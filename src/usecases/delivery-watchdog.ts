@@ -59,13 +59,7 @@ export class DeliveryWatchdog {
           message: `the delivery job died outside the retry logic: ${job?.failedReason ?? 'unknown reason'}`,
           at: now.toISOString(),
         };
-        const outcome = await this.transitions.apply(t.doc.id, {
-          from: ['accepted'],
-          to: 'failed',
-          event: { at: error.at, type: 'failed', source: 'worker', detail: error },
-          set: { lastError: JSON.stringify(error) },
-          notify: { detail: { code: error.code, message: error.message } },
-        });
+        const outcome = await this.transitions.failDelivery(t.doc.id, error);
         if (outcome.ok) failed += 1;
         this.log.error(
           { transferId: t.doc.id, reason: job?.failedReason },

@@ -30,4 +30,21 @@ export class Transitions {
     }
     return outcome;
   }
+
+  /**
+   * An accepted transfer fails delivery: the error becomes its lastError and its event, and Beijing is
+   * told the code and message. Applies only while the transfer is still accepted.
+   */
+  failDelivery(
+    transferId: string,
+    error: { code: string; message: string; at: string } & Record<string, unknown>,
+  ): Promise<TransitionOutcome> {
+    return this.apply(transferId, {
+      from: ['accepted'],
+      to: 'failed',
+      event: { at: error.at, type: 'failed', source: 'worker', detail: error },
+      set: { lastError: JSON.stringify(error) },
+      notify: { detail: { code: error.code, message: error.message } },
+    });
+  }
 }
