@@ -43,6 +43,9 @@ export function ulid(timeMs: number): string {
   return time + random;
 }
 
+/** What a transfer id looks like; anything else cannot name a transfer. */
+export const TRANSFER_ID = /^trf_[0-9A-HJKMNP-TV-Z]{26}$/;
+
 export function newTransferId(now: Date): string {
   return `trf_${ulid(now.getTime())}`;
 }

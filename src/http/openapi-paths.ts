@@ -31,7 +31,7 @@ import {
 import { TargetParam } from './ops/schemas.js';
 import { OrgCheckQuery, OrgSearchQuery } from './orgs/routes.js';
 import { IDEMPOTENCY_KEY, ListTransfersQuery } from './transfers/routes.js';
-import { TRANSFER_ID } from './transfers/view.js';
+import { TRANSFER_ID } from '../domain/ids.js';
 
 /** The transfer of CONTRACT.md, as a documented example (the ID number's check digit is right). */
 export const CREATE_TRANSFER_EXAMPLE = {

@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors.js';
 import type { EventSource, Target } from '../domain/transfer.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
+import { requireTransfer } from './require-transfer.js';
 import type { Transitions } from './transitions.js';
 
 export interface ActionDeps {
@@ -20,11 +21,7 @@ export interface ActionDeps {
   clock: Clock;
 }
 
-async function load(deps: ActionDeps, id: string): Promise<StoredTransfer> {
-  const t = await deps.store.get(id);
-  if (!t) throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
-  return t;
-}
+const load = (deps: ActionDeps, id: string): Promise<StoredTransfer> => requireTransfer(deps.store, id);
 
 export async function cancelTransfer(
   deps: ActionDeps,

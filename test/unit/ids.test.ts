@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { newTransferId, ulid } from '../../src/domain/ids.js';
-import { TRANSFER_ID } from '../../src/http/transfers/view.js';
+import { newTransferId, TRANSFER_ID, ulid } from '../../src/domain/ids.js';
 
 describe('transfer ids', () => {
   it('are valid ULIDs that carry their time (checked by the ulid package)', () => {

@@ -7,7 +7,9 @@ import { createTransfer, type IntakeDeps } from '../../usecases/create-transfer.
 import type { Authenticator } from '../auth.js';
 import { callerOf } from '../auth.js';
 import { parseQuery, requireJson } from '../validation.js';
-import { TRANSFER_ID, transferView } from './view.js';
+import { TRANSFER_ID } from '../../domain/ids.js';
+import { requireTransfer } from '../../usecases/require-transfer.js';
+import { transferView } from './view.js';
 
 export const ListTransfersQuery = z.strictObject({
   state: z.enum(STATES).optional(),
@@ -64,8 +66,7 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
 
   router.get('/v1/transfers/:id', auth.require('transfers:read'), async (req, res) => {
     const id = String(req.params.id);
-    const transfer = TRANSFER_ID.test(id) ? await deps.store.get(id) : null;
-    if (!transfer) throw new AppError('not_found', 'TRANSFER_NOT_FOUND', `no transfer with id ${id}`);
+    const transfer = await requireTransfer(deps.store, id);
     res.json(transferView(transfer));
   });
 

@@ -1,8 +1,6 @@
 /** The transfer as the API shows it (CONTRACT.md). Personal data was masked before it was stored. */
 import type { StoredTransfer } from '../../store/transfer-store.js';
 
-export const TRANSFER_ID = /^trf_[0-9A-HJKMNP-TV-Z]{26}$/;
-
 function json<T>(raw: string | undefined): T | null {
   return raw ? (JSON.parse(raw) as T) : null;
 }
