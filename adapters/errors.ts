@@ -110,7 +110,3 @@ export class PartnerProtocolError extends PartnerError {
 export function notSupported<T>(partner: Target, message: string): Promise<T> {
   return Promise.reject(new PermanentPartnerError('CAPABILITY_NOT_SUPPORTED', message, { partner }));
 }
-
-export function isPartnerError(err: unknown): err is PartnerError {
-  return err instanceof PartnerError;
-}

@@ -17,17 +17,13 @@ export const STATES = [
 ] as const;
 export type TransferState = (typeof STATES)[number];
 
-export const TERMINAL_STATES: ReadonlySet<TransferState> = new Set([
-  'completed',
-  'rejected',
-  'failed',
-  'cancelled',
-  'expired',
-]);
-
-/** Which states may follow each state. Terminal states have none, except an operator's retry of `failed`. */
+/**
+ * Which states may follow each state. The terminal ones (completed, rejected, failed, cancelled,
+ * expired) have none, except an operator's retry of `failed`. A partner may decide before its answer
+ * to our submission arrives, so an accepted transfer can reach any partner outcome directly.
+ */
 export const TRANSITIONS: Readonly<Record<TransferState, readonly TransferState[]>> = {
-  accepted: ['submitted', 'awaiting_local_report', 'rejected', 'failed', 'cancelled'],
+  accepted: ['submitted', 'awaiting_local_report', 'completed', 'rejected', 'expired', 'failed', 'cancelled'],
   submitted: ['completed', 'rejected', 'expired', 'cancelled', 'failed'],
   awaiting_local_report: ['completed', 'rejected', 'cancelled', 'expired'],
   completed: [],

@@ -105,11 +105,6 @@ export class TransferStore {
     return this.key('idem', scope, createHash('sha256').update(key, 'utf8').digest('base64url'));
   }
 
-  async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const raw = await this.redis.get(this.idempotencyKey(scope, key));
-    return raw ? (JSON.parse(raw) as IdempotencyRecord) : null;
-  }
-
   /** Stores a new transfer with its idempotency key, first event, indexes and outbox entry, atomically. */
   async create(
     doc: TransferDoc,
@@ -286,10 +281,6 @@ export class TransferStore {
 
   async removeFromOutbox(id: string): Promise<void> {
     await this.redis.zrem(this.key('outbox'), id);
-  }
-
-  async outboxSize(): Promise<number> {
-    return this.redis.zcard(this.key('outbox'));
   }
 
   // --- notifications to the Beijing system, numbered per transfer ---

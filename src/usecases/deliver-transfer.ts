@@ -278,7 +278,7 @@ async function record_(
   event: Omit<TransferEvent, 'at' | 'source'>,
   set: Record<string, string>,
 ): Promise<void> {
-  await deps.store.transition(t.doc.id, {
+  await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
     event: { at: deps.clock.now().toISOString(), source: 'worker', ...event },
     set,

@@ -41,7 +41,7 @@ export class DeliveryWatchdog {
       const state = await queue.getJobState(jobId);
       if (state === 'unknown') {
         await this.enqueuer.enqueue(t.doc.id, t.doc.target, t.generation);
-        await this.store.transition(t.doc.id, {
+        await this.transitions.apply(t.doc.id, {
           from: ['accepted'],
           event: {
             at: now.toISOString(),

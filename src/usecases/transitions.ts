@@ -4,8 +4,24 @@
  * Beijing notification in the same step; this then queues the notification at once. If queueing
  * fails or the process dies first, the outbox relay queues it later: no change goes unannounced.
  */
+import { canTransition } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import type { TransferStore, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
+
+/**
+ * Every change asked for must be one the domain's state machine allows: the table in
+ * src/domain/transfer.ts is the authority, the per-use-case `from` lists only narrow it. A request
+ * outside it is a programming error, refused before anything is written.
+ */
+function assertInStateMachine(request: TransitionRequest): void {
+  const { from, to } = request;
+  if (!to) return;
+  if (from === '*') throw new Error(`a change to ${to} must name the states it may come from`);
+  for (const state of from) {
+    if (state !== to && !canTransition(state, to))
+      throw new Error(`${state} → ${to} is not in the state machine`);
+  }
+}
 
 export interface NotificationEnqueuer {
   enqueueNotification(transferId: string, seq: number): Promise<void>;
@@ -19,6 +35,7 @@ export class Transitions {
   ) {}
 
   async apply(transferId: string, request: TransitionRequest): Promise<TransitionOutcome> {
+    assertInStateMachine(request);
     const outcome = await this.store.transition(transferId, request);
     if (outcome.ok && outcome.notified) {
       try {
