@@ -8,6 +8,7 @@ import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState, CallObserver, PartnerOperation } from './delivery/partner-caller.js';
 import { STATES, TARGETS, type Target } from './domain/transfer.js';
+import { isStoreUnavailable } from './store/errors.js';
 import type { TransferStore } from './store/transfer-store.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -17,6 +18,22 @@ export interface MetricsSources {
   store: TransferStore;
   queues: readonly Queue[];
   notifyQueue: Queue;
+  /** The process's Redis connections (src/redis.ts RedisHealth). */
+  redis?: { states(): Record<string, boolean>; readonly outageCount: number };
+}
+
+/**
+ * Gauges read from Redis answer from what they last knew while Redis is out of reach: a scrape during
+ * an outage still shows the process (and tgw_redis_connected says why the rest is stale).
+ */
+function tolerant<G>(collect: (this: G) => Promise<void>): (this: G) => Promise<void> {
+  return async function (this: G) {
+    try {
+      await collect.call(this);
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+    }
+  };
 }
 
 export class Metrics implements CallObserver {
@@ -83,53 +100,74 @@ export class Metrics implements CallObserver {
       help: 'Transfers by state and target',
       labelNames: ['state', 'target'],
       registers,
-      async collect() {
+      collect: tolerant(async function (this: Gauge<'state' | 'target'>) {
         const counts = await store.countByStateAndTarget(STATES, TARGETS);
         this.reset();
         for (const c of counts) this.set({ state: c.state, target: c.target }, c.count);
-      },
+      }),
     });
     new Gauge({
       name: 'tgw_queue_jobs',
       help: 'Jobs by queue and job state',
       labelNames: ['queue', 'state'],
       registers,
-      async collect() {
+      collect: tolerant(async function (this: Gauge<'queue' | 'state'>) {
         this.reset();
         for (const q of queues) {
           const counts = await q.getJobCounts(...JOB_STATES);
           for (const s of JOB_STATES) this.set({ queue: q.name, state: s }, counts[s] ?? 0);
         }
-      },
+      }),
     });
     new Gauge({
       name: 'tgw_notification_backlog',
       help: 'Notifications to Beijing not yet acknowledged, by job state (failed ones wait for a replay)',
       labelNames: ['state'],
       registers,
-      async collect() {
+      collect: tolerant(async function (this: Gauge<'state'>) {
         const counts = await notifyQueue.getJobCounts('waiting', 'delayed', 'active', 'failed');
         this.reset();
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
+      }),
     });
     new Gauge({
       name: 'tgw_notification_oldest_age_seconds',
       help: 'Age of the oldest notification still waiting or retrying (0 when none)',
       registers,
-      async collect() {
+      collect: tolerant(async function (this: Gauge) {
         const [oldest] = await notifyQueue.getJobs(['waiting', 'delayed'], 0, 0, true);
         this.set(oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
-      },
+      }),
     });
     new Gauge({
       name: 'tgw_local_reports_overdue',
       help: 'Guangdong/Fujian transfers whose member is overdue for local reporting',
       registers,
-      async collect() {
+      collect: tolerant(async function (this: Gauge) {
         this.set(await store.overdueCount());
-      },
+      }),
     });
+    const redis = sources.redis;
+    if (redis) {
+      new Gauge({
+        name: 'tgw_redis_connected',
+        help: "This process's Redis connections: 1 connected, 0 not (while 0, store-read gauges are stale)",
+        labelNames: ['connection'],
+        registers,
+        collect() {
+          for (const [connection, up] of Object.entries(redis.states())) this.set({ connection }, up ? 1 : 0);
+        },
+      });
+      new Counter({
+        name: 'tgw_redis_outages_total',
+        help: 'Redis outages this process lived through (each logged once when it began and when it ended)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(redis.outageCount);
+        },
+      });
+    }
   }
 
   /** Times every job a worker finishes, by queue and outcome. */

@@ -11,6 +11,8 @@ import type { Metrics } from '../metrics.js';
 import { docsRoutes } from './docs.js';
 import { notificationRoutes, type NotificationRoutesDeps } from './notifications/routes.js';
 import { errorHandler } from './problem.js';
+import { jsonBody as readJsonBody } from './body.js';
+import { storeGate, type StoreStatus } from './store-gate.js';
 import { transferRoutes } from './transfers/routes.js';
 import { transferActionRoutes } from './transfers/actions.js';
 import { orgRoutes, type OrgDeps } from './orgs/routes.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   dashboard: DashboardDeps;
   /** /v1/ops: each target's delivery status, pause and resume (the operator CLI). */
   ops: OpsDeps;
+  /** Whether the store is reachable now: while it is not, routes that need it answer 503 at once. */
+  store: StoreStatus;
 }
 
 function requestLog(log: Logger): RequestHandler {
@@ -56,7 +60,9 @@ function requestLog(log: Logger): RequestHandler {
         ms: Math.round(ms * 10) / 10,
         caller,
       };
-      if (res.statusCode >= 500) log.error(line, 'request');
+      // A 503 is a condition (the store or a partner is out of reach, logged once where it is
+      // noticed), not a fault; any other 5xx means the gateway is broken.
+      if (res.statusCode >= 500 && res.statusCode !== 503) log.error(line, 'request');
       else log.debug(line, 'request');
     });
     next();
@@ -71,12 +77,9 @@ export function createApp(deps: AppDeps): Express {
   // No ETags: hashing every answer costs CPU on the intake path, and API clients do not revalidate.
   app.set('etag', false);
   app.use(requestLog(deps.log));
+  app.use(storeGate(deps.store));
   // Bodies are parsed after authentication (per route), so an anonymous caller gets 401, not parse work.
-  const jsonBody = express.json({
-    limit: deps.bodyLimitBytes,
-    strict: false,
-    type: ['application/json', 'application/*+json'],
-  });
+  const jsonBody = readJsonBody(deps.bodyLimitBytes);
   // The hot path first: every router before it is walked by every intake request.
   app.use(transferRoutes(deps.intake, deps.auth, jsonBody));
   app.use(healthRoutes(deps.readiness));

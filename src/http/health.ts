@@ -11,10 +11,20 @@ export interface ReadinessCheck {
   check(): Promise<{ ok: boolean; detail?: string | Record<string, unknown> }>;
 }
 
-export function redisReadiness(redis: Redis): ReadinessCheck {
+export function redisReadiness(
+  redis: Redis,
+  status?: { available: boolean; states(): Record<string, boolean> },
+): ReadinessCheck {
   return {
     name: 'redis',
     async check() {
+      // Known down: say so at once (and which connections), rather than wait for a command to fail.
+      if (status && !status.available) {
+        const down = Object.entries(status.states())
+          .filter(([, up]) => !up)
+          .map(([name]) => name);
+        return { ok: false, detail: `Redis unreachable (connections down: ${down.join(', ')})` };
+      }
       // INFO rather than CONFIG GET: managed Redis services often rename or disable CONFIG.
       const info = await redis.info('memory');
       const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];

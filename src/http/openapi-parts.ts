@@ -109,11 +109,18 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   UNAUTHENTICATED: 'no valid credentials were sent',
   FORBIDDEN: 'the key lacks the scope this operation needs',
   MALFORMED_JSON: 'the body is not valid JSON',
+  MALFORMED_BODY: 'the compressed body (Content-Encoding) could not be inflated',
+  MALFORMED_PATH: 'the path holds a malformed percent-encoding',
+  MALFORMED_REQUEST: 'the request could not be read',
   REQUEST_ABORTED: 'the client aborted while sending the body',
   PAYLOAD_TOO_LARGE: 'the body is larger than the configured limit',
-  UNSUPPORTED_MEDIA_TYPE: 'the body is not application/json (UTF-8)',
-  VALIDATION_FAILED: 'fields are missing or wrong; `errors` lists each with its own code',
+  UNSUPPORTED_MEDIA_TYPE:
+    'the body is not application/json, declares a charset other than UTF-8, or its bytes are not valid UTF-8',
+  VALIDATION_FAILED:
+    'fields are missing or wrong, or hold characters no partner can use (control, bidirectional or invisible format characters, unpaired surrogates, U+FFFD); `errors` lists each with its own code',
   INTERNAL: 'an unexpected error; it was logged, nothing is revealed',
+  SERVICE_UNAVAILABLE:
+    'the gateway cannot reach its store right now; nothing was changed: retry after `Retry-After` seconds (intake: with the same Idempotency-Key)',
   NOT_FOUND: 'no such route',
   IDEMPOTENCY_KEY_REQUIRED: 'the Idempotency-Key header is missing or not 1–255 visible ASCII characters',
   IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with a different body',
@@ -207,8 +214,15 @@ export const bearer = (scope: Scope): Record<string, string[]>[] => [{ [BEARER]:
 
 export const BEARER_ERRORS: ErrorSpec = { 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] };
 export const JSON_BODY_ERRORS: ErrorSpec = {
-  400: ['MALFORMED_JSON', 'REQUEST_ABORTED'],
+  400: ['MALFORMED_JSON', 'MALFORMED_BODY', 'REQUEST_ABORTED'],
   413: ['PAYLOAD_TOO_LARGE'],
   415: ['UNSUPPORTED_MEDIA_TYPE'],
 };
-export const INTERNAL_ERRORS: ErrorSpec = { 500: ['INTERNAL'] };
+/** What any operation may answer: a request that cannot be read, the store out of reach, a bug. */
+export const INTERNAL_ERRORS: ErrorSpec = {
+  400: ['MALFORMED_REQUEST'],
+  500: ['INTERNAL'],
+  503: ['SERVICE_UNAVAILABLE'],
+};
+/** Operations with path parameters: a malformed percent-encoding in one. */
+export const PATH_ERRORS: ErrorSpec = { 400: ['MALFORMED_PATH'] };

@@ -12,6 +12,7 @@ import {
   BEARER_ERRORS,
   INTERNAL_ERRORS,
   JSON_BODY_ERRORS,
+  PATH_ERRORS,
   REQUEST_ID_HEADER,
   SIGNATURE,
   bearer,
@@ -83,7 +84,8 @@ function op(
 ): Operation {
   const { ok, errors = {}, jsonBody = false, ...rest } = spec;
   const authErrors = spec.security?.some((s) => BEARER in s) ? BEARER_ERRORS : {};
-  const all = mergeErrors(authErrors, jsonBody ? JSON_BODY_ERRORS : {}, errors, INTERNAL_ERRORS);
+  const pathErrors = spec.parameters?.some((p) => 'in' in p && p.in === 'path') ? PATH_ERRORS : {};
+  const all = mergeErrors(authErrors, jsonBody ? JSON_BODY_ERRORS : {}, pathErrors, errors, INTERNAL_ERRORS);
   return { ...rest, responses: { ...ok, ...problemResponses(all) } };
 }
 
@@ -270,11 +272,12 @@ export function paths(): Paths {
         requestBody: { required: true, content: json('PartnerCallback') },
         ok: { '204': answer('Applied, or already applied (the same webhook-id twice changes nothing)') },
         errors: {
-          400: ['MALFORMED_CALLBACK', 'REQUEST_ABORTED'],
+          400: ['MALFORMED_CALLBACK', 'MALFORMED_BODY', 'REQUEST_ABORTED'],
           401: ['INVALID_SIGNATURE'],
           404: ['UNKNOWN_TARGET', 'UNKNOWN_TRANSFER'],
           409: ['INVALID_TRANSITION'],
           413: ['PAYLOAD_TOO_LARGE'],
+          415: ['UNSUPPORTED_MEDIA_TYPE'],
         },
       }),
     },

@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorKind, type FieldError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { isStoreFull, isStoreUnavailable } from '../store/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 422,
@@ -57,12 +58,27 @@ export function problemOf(err: AppError): Problem {
 export function sendProblem(res: Response, err: AppError): void {
   const problem = problemOf(err);
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="transfer-gateway"');
+  if (problem.status === 503) res.setHeader('Retry-After', String(err.retryAfterSeconds ?? RETRY_AFTER_S));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
+/** Seconds a client should wait after a 503 when nothing more precise is known (a Redis reconnect). */
+export const RETRY_AFTER_S = 2;
+
+/** The store is out of reach: the same answer on every route, whatever the request. */
+export function storeUnavailable(): AppError {
+  return new AppError(
+    'unavailable',
+    'SERVICE_UNAVAILABLE',
+    'the gateway cannot reach its store right now; nothing was changed, try again shortly',
+    undefined,
+    { retryAfterSeconds: RETRY_AFTER_S },
+  );
+}
+
 /** body-parser reports its failures with a `type`; map each to what the caller did wrong. */
-function fromBodyParser(err: unknown): AppError | null {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
+function fromBodyParser(err: object): AppError | null {
+  if (!('type' in err)) return null;
   switch (err.type) {
     case 'entity.too.large':
       return new AppError(
@@ -73,24 +89,71 @@ function fromBodyParser(err: unknown): AppError | null {
     case 'entity.parse.failed':
       return new AppError('malformed', 'MALFORMED_JSON', 'the request body is not valid JSON');
     case 'encoding.unsupported':
+      return new AppError(
+        'unsupported_media_type',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'unsupported Content-Encoding; send the body uncompressed, gzip, deflate or br',
+      );
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 JSON');
     case 'request.aborted':
-      return new AppError('malformed', 'REQUEST_ABORTED', 'the request was aborted');
+    case 'request.size.invalid':
+      return new AppError('malformed', 'REQUEST_ABORTED', 'the request body did not arrive whole');
     default:
       return null;
   }
 }
 
+/**
+ * Errors raised by Express or Node while reading a request (before any route ran) carry a 4xx
+ * `status`: a path parameter with a malformed percent-encoding, a compressed body that does not
+ * inflate. They are the caller's, never a 500.
+ */
+function fromClientError(err: unknown): AppError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const parsed = fromBodyParser(err);
+  if (parsed) return parsed;
+  const status = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  if (err instanceof URIError) {
+    return new AppError('malformed', 'MALFORMED_PATH', 'the path holds a malformed percent-encoding');
+  }
+  const code = 'code' in err ? err.code : undefined;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new AppError('malformed', 'MALFORMED_BODY', 'the compressed request body could not be inflated');
+  }
+  if (status === 413) return fromBodyParser({ type: 'entity.too.large' });
+  if (status === 415) {
+    return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 JSON');
+  }
+  return new AppError('malformed', 'MALFORMED_REQUEST', 'the request could not be read');
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
+  let fullLoggedAt = 0;
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromBodyParser(err);
+    if (res.headersSent) {
+      // The answer is already on its way (or the client is gone): nothing to tell anyone.
+      if (!isStoreUnavailable(err) && !fromClientError(err))
+        log.error({ err, method: req.method, path: req.path }, 'error after the answer was sent');
+      return;
+    }
+    const known = err instanceof AppError ? err : fromClientError(err);
     if (known && known.kind !== 'internal') {
       sendProblem(res, known);
       return;
     }
+    if (isStoreUnavailable(err)) {
+      // An outage is logged once by the connection monitor, not once per request; a full store
+      // (noeviction at maxmemory) needs an operator, so it is an error, at most once a minute.
+      if (isStoreFull(err) && Date.now() - fullLoggedAt > 60_000) {
+        fullLoggedAt = Date.now();
+        log.error({ err: (err as Error).message }, 'redis is out of memory: requests refused with 503');
+      }
+      sendProblem(res, storeUnavailable());
+      return;
+    }
     log.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    if (res.headersSent) return;
     sendProblem(res, new AppError('internal', 'INTERNAL', 'an internal error occurred; it has been logged'));
   };
 }

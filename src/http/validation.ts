@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../domain/errors.js';
+import { normalizeStrings, stringsIn, textProblem } from '../domain/text.js';
 
 /** A POST that carries a body must say it is JSON; an empty body (e.g. cancel) needs no type. */
 export const requireJson: RequestHandler = (req, _res, next) => {
@@ -29,11 +30,21 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], root = 
   });
 }
 
-/** Parses a query or body with its schema; every problem becomes a field error under `root`. */
+/**
+ * Parses a query or body with its schema; every problem becomes a field error under `root`. Text no
+ * partner can use is refused in any field (src/domain/text.ts), and accepted text is NFC-normalised.
+ */
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    const errors = issuesToFieldErrors(result.error.issues, root);
+  const textErrors: FieldError[] = stringsIn(value).flatMap(([path, text]) => {
+    const problem = textProblem(text);
+    const at = [root, path].filter(Boolean).join('.');
+    return problem ? [{ path: at, message: problem, code: 'VALIDATION_FAILED' }] : [];
+  });
+  if (!result.success || textErrors.length > 0) {
+    const schemaErrors = result.success ? [] : issuesToFieldErrors(result.error.issues, root);
+    const seen = new Set(schemaErrors.map((e) => e.path));
+    const errors = [...schemaErrors, ...textErrors.filter((e) => !seen.has(e.path))];
     throw new AppError(
       'invalid',
       'VALIDATION_FAILED',
@@ -41,7 +52,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string)
       errors,
     );
   }
-  return result.data;
+  return normalizeStrings(result.data);
 }
 
 export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {

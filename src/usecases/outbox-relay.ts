@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
 import type { NotificationEnqueuer } from './transitions.js';
@@ -71,7 +72,10 @@ export class OutboxRelay {
   start(): void {
     const tick = () => {
       this.running = this.sweep().catch((err: unknown) => {
-        this.log.error({ err }, 'outbox sweep failed');
+        // During a store outage the connection monitor has said so once; the next tick tries again.
+        if (isStoreUnavailable(err))
+          this.log.debug({ err: String(err) }, 'outbox sweep skipped: store unreachable');
+        else this.log.error({ err }, 'outbox sweep failed');
         return 0;
       });
       void this.running.finally(() => {

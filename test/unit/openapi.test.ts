@@ -112,7 +112,8 @@ describe('error codes', () => {
     const recordedOnly = new Set([
       'TARGET_MISMATCH',
       'RETRIES_EXHAUSTED',
-      'DELIVERY_JOB_FAILED',
+      'DELIVERY_ERROR',
+      'DELIVERY_CRASH_LOOP',
       'BREAKER_OPEN',
     ]);
     const documented = documentedCodes();

@@ -8,6 +8,8 @@ import type { TransferAdapter } from '../../../adapters/adapter.js';
 import { PartnerError } from '../../../adapters/errors.js';
 import type { Clock } from '../../clock.js';
 import { AppError } from '../../domain/errors.js';
+import { TRANSFER_ID } from '../../domain/ids.js';
+import { decodeUtf8, requireUtf8Charset } from '../body.js';
 import { TARGETS, type Target } from '../../domain/transfer.js';
 import type { Logger } from '../../log.js';
 import type { TransferStore } from '../../store/transfer-store.js';
@@ -56,9 +58,11 @@ export function callbackRoutes(deps: CallbackDeps): Router {
 
     let payload: unknown;
     try {
-      payload = JSON.parse(body.toString('utf8'));
-    } catch {
+      requireUtf8Charset(req.get('content-type'));
+      payload = JSON.parse(decodeUtf8(body));
+    } catch (err) {
       count('refused:malformed');
+      if (err instanceof AppError) throw err;
       throw new AppError('malformed', 'MALFORMED_CALLBACK', 'the callback body is not JSON');
     }
     let event;
@@ -77,7 +81,8 @@ export function callbackRoutes(deps: CallbackDeps): Router {
       return;
     }
 
-    const transfer = await deps.store.get(event.transferId);
+    // An id this gateway never issues names no transfer: answered without a lookup.
+    const transfer = TRANSFER_ID.test(event.transferId) ? await deps.store.get(event.transferId) : null;
     if (!transfer || transfer.doc.target !== target) {
       count('refused:unknown_transfer');
       throw new AppError(

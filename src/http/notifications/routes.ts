@@ -4,7 +4,8 @@
  * the view holds ids, states and times only, never personal data.
  */
 import type { Job, Queue } from 'bullmq';
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { jsonBody as readJsonBody } from '../body.js';
 import type { NotificationJobData } from '../../../queues/names.js';
 import { AppError } from '../../domain/errors.js';
 import type { TransferStore } from '../../store/transfer-store.js';
@@ -67,7 +68,7 @@ function parseReplayBody(body: unknown): { ids?: string[] } {
 export function notificationRoutes(
   deps: NotificationRoutesDeps,
   auth: Authenticator,
-  jsonBody: RequestHandler = express.json({ limit: 64 * 1024 }),
+  jsonBody: readonly RequestHandler[] = readJsonBody(64 * 1024),
 ): Router {
   const router = Router();
   const { queue, store } = deps;
@@ -86,7 +87,7 @@ export function notificationRoutes(
     });
   });
 
-  router.post('/v1/notifications/replay', auth.require('ops'), requireJson, jsonBody, async (req, res) => {
+  router.post('/v1/notifications/replay', auth.require('ops'), requireJson, ...jsonBody, async (req, res) => {
     const { ids } = parseReplayBody(req.body);
     if (ids) {
       // Check every id before replaying any, so a bad list changes nothing.

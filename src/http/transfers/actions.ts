@@ -18,7 +18,7 @@ export const CancelBody = z.strictObject({
 export function transferActionRoutes(
   deps: ActionDeps,
   auth: Authenticator,
-  jsonBody: RequestHandler,
+  jsonBody: readonly RequestHandler[],
 ): Router {
   const router = Router();
 
@@ -26,7 +26,7 @@ export function transferActionRoutes(
     '/v1/transfers/:id/cancel',
     auth.require('transfers:write'),
     requireJson,
-    jsonBody,
+    ...jsonBody,
     async (req, res) => {
       const id = String(req.params.id);
       const body = parseBody(CancelBody, req.body ?? {});

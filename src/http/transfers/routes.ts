@@ -24,7 +24,11 @@ export const ListTransfersQuery = z.strictObject({
 
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: RequestHandler): Router {
+export function transferRoutes(
+  deps: IntakeDeps,
+  auth: Authenticator,
+  jsonBody: readonly RequestHandler[],
+): Router {
   const router = Router();
 
   const idempotencyKey: RequestHandler = (req, res, next) => {
@@ -48,7 +52,7 @@ export function transferRoutes(deps: IntakeDeps, auth: Authenticator, jsonBody: 
     '/v1/transfers',
     auth.require('transfers:write'),
     requireJson,
-    jsonBody,
+    ...jsonBody,
     idempotencyKey,
     async (req, res) => {
       const caller = callerOf(res.locals);

@@ -9,12 +9,20 @@ import { AppError, type FieldError } from '../../domain/errors.js';
 import { parseIdNumber } from '../../domain/id-number.js';
 import { canonicalOrgName } from '../../domain/org-name.js';
 import { isLeagueProvinceCode, routeDestination } from '../../domain/provinces.js';
+import { normalizeStrings, stringsIn, textProblem } from '../../domain/text.js';
 import { IRREVERSIBLE_REASONS, REASON_KINDS, type Target } from '../../domain/transfer.js';
 
 const TWO_DIGITS = /^\d{2}$/;
 
 const text = (max: number, description: string) =>
-  z.string().min(1).max(max).regex(/\S/, 'must not be blank').meta({ description });
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/\S/, 'must not be blank')
+    .meta({
+      description: `${description}. Stored NFC-normalised and trimmed; control, bidirectional and other invisible format characters, unpaired surrogates and U+FFFD are refused`,
+    });
 const identifier = (description: string) => text(64, description);
 const provinceCode = (description: string) =>
   z.string().regex(TWO_DIGITS, 'must be a two-digit province or sector code').meta({ description });
@@ -168,7 +176,7 @@ export function validateCreateTransfer(body: unknown, now: Date = new Date()): V
   const errors = firstPerPath([...schemaErrors, ...semanticErrors(body, now)]);
   if (!parsed.success || errors.length > 0) throw invalid(errors);
 
-  const data = parsed.data;
+  const data = normalizeStrings(parsed.data);
   const id = parseIdNumber(data.member.idNumber, now);
   const route = routeDestination(data.destination.provinceCode);
   if (!id.ok || !route.ok)
@@ -265,6 +273,12 @@ function codeFor(issue: z.core.$ZodIssue, path: string): string {
 function semanticErrors(body: object, now: Date): FieldError[] {
   const errors: FieldError[] = [];
   const add = (path: string, code: string, message: string) => errors.push({ path, code, message });
+
+  // Characters no partner can use, in any string of the body.
+  for (const [path, value] of stringsIn(body)) {
+    const problem = textProblem(value);
+    if (problem) add(path, VALIDATION_FAILED, problem);
+  }
 
   const idNumber = at(body, 'member', 'idNumber');
   if (typeof idNumber === 'string') {
