@@ -81,9 +81,16 @@ export interface Capabilities {
   accountCreation: boolean;
 }
 
-/** Every HTTP call can be cut off: pass the breaker's AbortSignal here. */
 export interface CallOptions {
+  /** Every HTTP call can be cut off: pass the breaker's AbortSignal here. */
   signal?: AbortSignal;
+  /**
+   * Awaited right before each request of the operation itself leaves (not before an auxiliary one,
+   * such as fetching an access token), and only then: the core counts delivery attempts here, so a
+   * request that never left (the adapter threw while building it) is never counted, and one that left
+   * always is. If it throws, nothing is sent and its error propagates as is.
+   */
+  onSend?: () => Promise<void>;
 }
 
 export interface TransferRef {

@@ -23,6 +23,8 @@ export interface OutgoingRequest {
   /** Sent byte for byte; callers serialise and sign it. */
   body?: string;
   signal?: AbortSignal | undefined;
+  /** See CallOptions.onSend: awaited just before the request leaves; its error is not a partner's. */
+  onSend?: (() => Promise<void>) | undefined;
 }
 
 export interface RawAnswer {
@@ -36,6 +38,12 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 export async function send(t: Transport, req: OutgoingRequest): Promise<RawAnswer> {
   // axios' own `timeout` is an idle-socket timeout in Node; the deadline signal bounds the whole
   // exchange, so a partner trickling bytes cannot hold a worker past timeoutMs either.
+  if (req.signal?.aborted) {
+    throw new RetryablePartnerError('ABORTED', `${t.partner}: request aborted by caller`, {
+      partner: t.partner,
+    });
+  }
+  await req.onSend?.();
   const deadline = AbortSignal.timeout(t.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
   try {

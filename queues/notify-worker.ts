@@ -10,6 +10,8 @@ import type { NotificationDeps } from '../src/notify/deliver-notification.js';
 import { NotificationDeliveryError } from '../src/notify/sender.js';
 import { NOTIFY_QUEUE, type NotificationJobData } from './names.js';
 import { notificationProcessor } from './processors/notify.js';
+import { stallOptions } from './options.js';
+import type { OutageSink } from '../src/redis.js';
 
 export interface NotificationWorkerOptions {
   connection: Redis;
@@ -17,6 +19,8 @@ export interface NotificationWorkerOptions {
   concurrency?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  lockMs?: number;
+  outages: OutageSink;
 }
 
 export interface NotificationWorker {
@@ -46,15 +50,25 @@ export function startNotificationWorker(
   deps: NotificationDeps,
   options: NotificationWorkerOptions,
 ): NotificationWorker {
-  const { connection, prefix, concurrency = 5, backoffBaseMs = 2_000, backoffMaxMs = 60 * 60_000 } = options;
+  const {
+    connection,
+    prefix,
+    concurrency = 5,
+    backoffBaseMs = 2_000,
+    backoffMaxMs = 60 * 60_000,
+    lockMs = 30_000,
+  } = options;
   const worker = new Worker<NotificationJobData>(NOTIFY_QUEUE, notificationProcessor(deps), {
     connection,
     prefix,
     concurrency,
-    maxStalledCount: 1,
+    ...stallOptions(lockMs),
     settings: { backoffStrategy: notifyBackoff(backoffBaseMs, backoffMaxMs) },
   });
-  worker.on('error', (err) => deps.log.error({ err }, 'notification worker error'));
+  worker.on('error', (err) => {
+    if (!options.outages.noteOutage(`worker:${NOTIFY_QUEUE}`, err))
+      deps.log.error({ err }, 'notification worker error');
+  });
   worker.on('failed', (job, err) => {
     if (!job) return;
     const status = err instanceof NotificationDeliveryError ? err.status : undefined;

@@ -1,9 +1,27 @@
-/** Job options in one place: retries, backoff, and how long finished jobs are kept. */
-import type { JobsOptions } from 'bullmq';
+/** Job and worker options in one place: retries, backoff, stall handling, how long jobs are kept. */
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+
+/**
+ * How workers treat a job whose worker died (its lock expired): it goes back to the queue and runs
+ * again, however often that happens. BullMQ's default fails a job that stalled more than once, which
+ * in a crash loop (an OOM-killed pod, a bad node) turns live work into failures that were never tried.
+ * Every job here is safe to run again (partners dedupe by our transfer id; notifications by
+ * webhook-id), and a transfer that itself kills its workers is bounded by the delivery's own count
+ * (DELIVERY_MAX_CRASHES), not by the stall count. `lockMs` is JOB_LOCK_MS: a dead worker's jobs run
+ * again within about twice that.
+ */
+export function stallOptions(
+  lockMs: number,
+): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+  return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1_000_000 };
+}
 
 /**
  * The transfer record, not the job, is the history: finished jobs are trimmed by count and age so
- * Redis does not grow with the season.
+ * Redis does not grow with the season. The delivery decides its own retries (partner attempts with
+ * backoff, see src/usecases/deliver-transfer.ts) by delaying the job; BullMQ's attempts below only
+ * cover a processor that threw because the store was out of reach. If those run out, the watchdog
+ * finds the transfer still accepted and queues it again.
  */
 export const deliveryJobOptions: JobsOptions = {
   attempts: 8,

@@ -5,6 +5,9 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';
+import type { OutageSink } from '../src/redis.js';
+import { isStoreUnavailable } from '../src/store/errors.js';
+import { stallOptions } from './options.js';
 import { MAINTENANCE_QUEUE } from './names.js';
 import { maintenanceProcessor, type MaintenanceDeps, type MaintenanceJob } from './processors/maintenance.js';
 
@@ -32,10 +35,13 @@ export function createMaintenanceQueue(connection: Redis, prefix: string): Queue
 export async function startMaintenance(
   deps: MaintenanceDeps,
   intervals: ScheduleIntervals,
-  options: { connection: Redis; prefix: string; log: Logger },
+  options: { connection: Redis; prefix: string; log: Logger; lockMs: number; outages: OutageSink },
 ): Promise<Maintenance> {
-  const { connection, prefix, log } = options;
+  const { connection, prefix, log, outages } = options;
   const queue = createMaintenanceQueue(connection, prefix);
+  queue.on('error', (err) => {
+    if (!outages.noteOutage(`queue:${MAINTENANCE_QUEUE}`, err)) log.error({ err }, 'maintenance queue error');
+  });
   const every: Record<MaintenanceJob, number> = {
     reconcile: intervals.reconcileMs,
     'local-reports': intervals.localReportsMs,
@@ -48,9 +54,17 @@ export async function startMaintenance(
     connection,
     prefix,
     concurrency: 1,
+    ...stallOptions(options.lockMs),
   });
-  worker.on('failed', (job, err) => log.error({ err, job: job?.name }, 'maintenance job failed'));
-  worker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
+  worker.on('failed', (job, err) => {
+    // A pass cut short by a store outage is simply run again at the next tick.
+    if (isStoreUnavailable(err)) log.warn({ job: job?.name, err: err.message }, 'maintenance pass cut short');
+    else log.error({ err, job: job?.name }, 'maintenance job failed');
+  });
+  worker.on('error', (err) => {
+    if (!outages.noteOutage(`worker:${MAINTENANCE_QUEUE}`, err))
+      log.error({ err }, 'maintenance worker error');
+  });
   return {
     queue,
     worker,

@@ -7,8 +7,10 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TARGETS, type Target } from '../src/domain/transfer.js';
 import type { Metrics } from '../src/metrics.js';
+import type { OutageSink } from '../src/redis.js';
 import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
 import { DELIVERY_QUEUES, type DeliveryJobData } from './names.js';
+import { stallOptions } from './options.js';
 import { deliveryProcessor } from './processors/deliver.js';
 
 export interface DeliveryWorkerOptions {
@@ -17,6 +19,9 @@ export interface DeliveryWorkerOptions {
   prefix: string;
   concurrency: number;
   breakerResetMs: number;
+  /** JOB_LOCK_MS: how long a dead worker's jobs stay locked before they run again. */
+  lockMs: number;
+  outages: OutageSink;
 }
 
 export interface DeliveryWorkers {
@@ -36,14 +41,17 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
-      maxStalledCount: 1,
+      ...stallOptions(options.lockMs),
       // While a breaker holds the queue, look again every few seconds rather than sleeping through the
       // whole pause: a stop (SIGTERM) then waits seconds, not the breaker's reset time.
       maximumRateLimitDelay: 5_000,
     });
     ref.worker = w;
     options.metrics?.watchWorker(w);
-    w.on('error', (err) => deps.log.error({ err, target }, 'delivery worker error'));
+    w.on('error', (err) => {
+      if (!options.outages.noteOutage(`worker:${w.name}`, err))
+        deps.log.error({ err, target }, 'delivery worker error');
+    });
     deps.callers[target].onStateChange((state) => {
       if (state !== 'open') return;
       w.rateLimit(options.breakerResetMs).catch((err: unknown) =>

@@ -3,7 +3,7 @@
  * `api` serves HTTP; `worker` runs the queue consumers; `all` does both (the demo and tests). The outbox
  * relay runs in every role, so any surviving process heals a crash in another.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { NotificationProducer } from '../queues/notify-producer.js';
@@ -29,7 +29,7 @@ import { Authenticator } from './http/auth.js';
 import { breakerReadiness, redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
 import { NotificationSender } from './notify/sender.js';
-import { createRedis, type Redis } from './redis.js';
+import { createRedis, RedisHealth, type Redis } from './redis.js';
 import { buildPartners, type Partners } from './partners.js';
 import { TransferStore } from './store/transfer-store.js';
 import type { ActionDeps } from './usecases/cancel-retry.js';
@@ -80,10 +80,11 @@ export interface Gateway {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
   const clock = options.clock ?? systemClock;
-  const redis = createRedis(config.REDIS_URL, 'api');
-  const queueConnection = createRedis(config.REDIS_URL, 'worker');
+  const health = new RedisHealth(log);
+  const redis = health.watch(createRedis(config.REDIS_URL, 'api'), 'store');
+  const queueConnection = health.watch(createRedis(config.REDIS_URL, 'worker'), 'queues');
   // Producers (adding jobs on the request path) share an auto-pipelined connection of their own.
-  const producerConnection = createRedis(config.REDIS_URL, 'api');
+  const producerConnection = health.watch(createRedis(config.REDIS_URL, 'api'), 'producer');
   const store = new TransferStore(redis, config.REDIS_PREFIX);
   const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX);
   const notifications = new NotificationProducer(producerConnection, config.REDIS_PREFIX);
@@ -109,6 +110,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     store,
     queues: [...Object.values(producer.queues), notifications.queue, maintenanceQueue],
     notifyQueue: notifications.queue,
+    redis: health,
   });
   const partners = buildPartners(config, redis, log, metrics);
   for (const [target, caller] of Object.entries(partners.callers) as [Target, PartnerCaller][]) {
@@ -129,6 +131,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
       backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
       localReportDueDays: config.LOCAL_REPORT_DUE_DAYS,
+      maxCrashes: config.DELIVERY_MAX_CRASHES,
+      maxErrors: config.DELIVERY_MAX_ERRORS,
     },
   };
   const applyDeps = { transitions, clock, localReportDueDays: config.LOCAL_REPORT_DUE_DAYS };
@@ -156,12 +160,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     clock,
     log,
     config.WATCHDOG_MIN_AGE_MS,
+    config.DELIVERY_MAX_ATTEMPTS,
   );
   const actions: ActionDeps = { store, transitions, queue: producer, adapters, callers, clock };
 
   let httpApp: Express;
+  // BullMQ classes report their connections' errors as events: an outage is logged once, by health.
+  for (const q of [...Object.values(producer.queues), notifications.queue, maintenanceQueue]) {
+    q.on('error', (err) => {
+      if (!health.noteOutage(`queue:${q.name}`, err)) log.error({ err, queue: q.name }, 'queue error');
+    });
+  }
   const readiness = [
-    redisReadiness(redis),
+    redisReadiness(redis, health),
     breakerReadiness(() =>
       Object.fromEntries(Object.entries(partners.callers).map(([t, c]) => [t, `breaker ${c.state}`])),
     ),
@@ -201,11 +212,26 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         readOnly: config.DASHBOARD_READ_ONLY,
       },
       ops: { queues: producer.queues, callers, log },
+      store: health,
     });
   }
   const app = httpApp;
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  // Every request has a deadline for arriving whole; the check runs each second rather than Node's
+  // default 30 s, so a client that stops sending mid-body loses its socket on time.
+  const server: Server = createServer(
+    {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 10_000),
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -221,7 +247,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     });
     notifyWorker = startNotificationWorker(
       { store, sender, log },
-      { connection: queueConnection, prefix: config.REDIS_PREFIX, ...tuning },
+      {
+        connection: queueConnection,
+        prefix: config.REDIS_PREFIX,
+        lockMs: config.JOB_LOCK_MS,
+        outages: health,
+        ...tuning,
+      },
     );
     metrics.watchWorker(notifyWorker.worker);
   }
@@ -234,6 +266,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       prefix: config.REDIS_PREFIX,
       concurrency: config.DELIVERY_CONCURRENCY,
       breakerResetMs: config.BREAKER_RESET_MS,
+      lockMs: config.JOB_LOCK_MS,
+      outages: health,
     });
   }
   if (runs('maintenance')) {
@@ -244,7 +278,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         localReportsMs: config.LOCAL_REPORT_CHECK_MS,
         watchdogMs: config.WATCHDOG_INTERVAL_MS,
       },
-      { connection: queueConnection, prefix: config.REDIS_PREFIX, log },
+      {
+        connection: queueConnection,
+        prefix: config.REDIS_PREFIX,
+        log,
+        lockMs: config.JOB_LOCK_MS,
+        outages: health,
+      },
     );
     metrics.watchWorker(maintenance.worker);
   }

@@ -41,7 +41,12 @@ export class FujianClient {
     this.transport = { partner: P, http, baseUrl: config.baseUrl, timeoutMs: config.timeoutMs };
   }
 
-  async call(method: string, biz: unknown, signal?: AbortSignal): Promise<FjAnswer> {
+  async call(
+    method: string,
+    biz: unknown,
+    signal?: AbortSignal,
+    onSend?: () => Promise<void>,
+  ): Promise<FjAnswer> {
     const fields = {
       appid: this.config.appId,
       method,
@@ -57,6 +62,7 @@ export class FujianClient {
       headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
       body: JSON.stringify({ ...fields, sign: sm3Sign(this.config.appKey, fields) }),
       signal,
+      onSend,
     });
     const transient = transientStatusError(P, answer);
     if (transient) throw transient;

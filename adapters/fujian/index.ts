@@ -122,7 +122,7 @@ export class FujianAdapter implements TransferAdapter {
   }
 
   async submit(request: SubmitRequest, options: CallOptions = {}): Promise<SubmitResult> {
-    const a = await this.client.call(METHODS.apply, toApplyBiz(request), options.signal);
+    const a = await this.client.call(METHODS.apply, toApplyBiz(request), options.signal, options.onSend);
     if (a.code === CODES.DUPLICATE) {
       return { partnerRef: parseWith(P, sqbhSchema, a.data, 'duplicate answer').sqbh, duplicate: true };
     }

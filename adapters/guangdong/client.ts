@@ -24,6 +24,7 @@ export interface GdCall {
   rawQuery?: string;
   json?: unknown;
   signal?: AbortSignal | undefined;
+  onSend?: (() => Promise<void>) | undefined;
 }
 
 export class GuangdongClient {
@@ -65,6 +66,7 @@ export class GuangdongClient {
       },
       ...(c.json === undefined ? {} : { body }),
       signal: c.signal,
+      onSend: c.onSend,
     });
     const transient = transientStatusError(P, answer);
     if (transient) throw transient;

@@ -139,6 +139,7 @@ export class GuangdongAdapter implements TransferAdapter {
       path: PATHS.apply,
       json: toApplyRequest(request),
       signal: options.signal,
+      onSend: options.onSend,
     });
     if (env.code === CODES.DUPLICATE_REQUEST) {
       return {

@@ -21,6 +21,7 @@ export interface NationalRequest {
   json?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
+  onSend?: (() => Promise<void>) | undefined;
 }
 
 export class NationalClient {
@@ -63,6 +64,7 @@ export class NationalClient {
       },
       ...(req.json === undefined ? {} : { body: JSON.stringify(req.json) }),
       signal: req.signal,
+      onSend: req.onSend,
     });
   }
 

@@ -157,6 +157,7 @@ export class NationalAdapter implements TransferAdapter {
       headers: { [REQUEST_ID_HEADER]: request.transferId },
       json: toApplicationRequest(request),
       signal: options.signal,
+      onSend: options.onSend,
     });
     if (answer.status === 201 || answer.status === 200) {
       const app = this.parse(answer, applicationSchema, 'application');

@@ -120,6 +120,16 @@ export const configSchema = z.object({
   /** Accepted transfers whose job was not confirmed within this time are re-queued by the outbox relay. */
   OUTBOX_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  /**
+   * Whole-request deadline: a client that has not sent its complete request (headers and body) by then
+   * gets 408 and its socket is closed, so a stalled upload cannot hold a connection for minutes.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
+  /**
+   * How long a worker's lock on a running job lasts (renewed at half-time while it runs). A job whose
+   * worker died is taken up again within about twice this time.
+   */
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
   TRUST_PROXY: bool.default(false),
 
@@ -146,6 +156,17 @@ export const configSchema = z.object({
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
   /** Partner submissions per delivery before the transfer fails with RETRIES_EXHAUSTED. */
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Runs of one transfer's delivery in a row that ended with their worker process dying while it ran
+   * the partner call (OOM, crash) before the transfer fails with DELIVERY_CRASH_LOOP. Workers killed
+   * for other reasons (a deploy, a node lost) only delay a transfer.
+   */
+  DELIVERY_MAX_CRASHES: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * Tries of one transfer that failed on our side (data the adapter cannot send, a bug) before it
+   * fails with DELIVERY_ERROR. They never count as partner attempts nor against the partner's breaker.
+   */
+  DELIVERY_MAX_ERRORS: z.coerce.number().int().min(1).max(100).default(3),
   DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
   DELIVERY_BACKOFF_MAX_MS: z.coerce
     .number()

@@ -1,9 +1,13 @@
 /**
  * Every call to a partner goes through here: the partner's shared rate limit, then its circuit
- * breaker. The breaker opens on a failure rate over a minimum volume, never on one failure, and
- * business refusals (PermanentPartnerError) do not count against the partner. Its state lives in this
- * process (opossum); the queue-wide pause that stops every worker process from spending attempts while
- * it is open is taken by the caller of `onOpen` (the worker, through BullMQ's shared rate limit).
+ * breaker. The breaker opens on a failure rate over a minimum volume, never on one failure, and only
+ * the partner's own failures count: timeouts, network errors, 5xx and 429, nonsense answers. A
+ * business refusal (PermanentPartnerError) is the partner working; an exception that is not a
+ * PartnerError at all (our bug, data the adapter cannot encode, the rate limiter's Redis) says nothing
+ * about the partner and is kept out of its statistics, so one bad transfer cannot stall the others.
+ * Breaker state lives in this process (opossum); the queue-wide pause that stops every worker process
+ * from spending attempts while it is open is taken by the caller of `onStateChange` (the worker,
+ * through BullMQ's shared rate limit).
  */
 import CircuitBreaker from 'opossum';
 import { PartnerError, PermanentPartnerError } from '../../adapters/errors.js';
@@ -42,6 +46,19 @@ export class BreakerOpenError extends Error {
 
 type Action = (signal: AbortSignal) => Promise<unknown>;
 
+/** Whether an error is the partner's own failure, the only kind that may open its breaker. */
+export function countsAgainstPartner(err: unknown): boolean {
+  return err instanceof PartnerError && !(err instanceof PermanentPartnerError);
+}
+
+export interface CallHooks {
+  /**
+   * Awaited once the rate-limit slot has come, right before the action runs (and only if the breaker
+   * lets the call through): the delivery marks here that it is about to run partner code.
+   */
+  beforeCall?: () => Promise<void>;
+}
+
 export type PartnerOperation = 'submit' | 'check_org' | 'search' | 'status' | 'withdraw';
 
 /** Told of every call that reached the partner: for latency and error metrics. */
@@ -50,7 +67,7 @@ export interface CallObserver {
 }
 
 export class PartnerCaller {
-  private readonly breaker: CircuitBreaker<[Action], unknown>;
+  private readonly breaker: CircuitBreaker<[Action, CallHooks], unknown>;
   private openedAt = 0;
   private readonly listeners: ((state: BreakerState) => void)[] = [];
 
@@ -61,11 +78,12 @@ export class PartnerCaller {
     private readonly log: Logger,
     private readonly observer?: CallObserver,
   ) {
-    this.breaker = new CircuitBreaker<[Action], unknown>(
-      async (action: Action) => {
+    this.breaker = new CircuitBreaker<[Action, CallHooks], unknown>(
+      async (action: Action, hooks: CallHooks) => {
         // One controller per call: aborting one request never touches another in flight.
         const controller = new AbortController();
         await this.limiter?.acquire(controller.signal);
+        await hooks.beforeCall?.();
         const deadline = settings.callTimeoutMs
           ? setTimeout(
               () => controller.abort(new Error(`breaker deadline of ${settings.callTimeoutMs} ms`)),
@@ -87,7 +105,8 @@ export class PartnerCaller {
         resetTimeout: settings.resetTimeoutMs,
         rollingCountTimeout: settings.rollingWindowMs,
         rollingCountBuckets: 10,
-        errorFilter: (err: unknown) => err instanceof PermanentPartnerError,
+        // true = "not the partner's failure": opossum then counts the call as a success and rejects.
+        errorFilter: (err: unknown) => !countsAgainstPartner(err),
         name: `partner:${target}`,
       },
     );
@@ -120,7 +139,11 @@ export class PartnerCaller {
     return Math.max(0, this.openedAt + this.settings.resetTimeoutMs - Date.now());
   }
 
-  async call<T>(operation: PartnerOperation, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(
+    operation: PartnerOperation,
+    action: (signal: AbortSignal) => Promise<T>,
+    hooks: CallHooks = {},
+  ): Promise<T> {
     const timed: Action = async (signal) => {
       const start = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
@@ -129,13 +152,13 @@ export class PartnerCaller {
         this.observer?.observe(this.target, operation, 'ok', seconds());
         return result;
       } catch (err) {
-        const code = err instanceof PartnerError ? err.code : 'UNEXPECTED';
-        this.observer?.observe(this.target, operation, code, seconds());
+        // Only the partner's answers are partner metrics; our own exceptions are not its latency.
+        if (err instanceof PartnerError) this.observer?.observe(this.target, operation, err.code, seconds());
         throw err;
       }
     };
     try {
-      return (await this.breaker.fire(timed)) as T;
+      return (await this.breaker.fire(timed, hooks)) as T;
     } catch (err) {
       if (isOpenBreakerRejection(err))
         throw new BreakerOpenError(this.target, Math.max(this.remainingOpenMs, 100));

@@ -31,14 +31,18 @@ return {'created', ARGV[3]}
  * transfer's version, and puts it in the notification outbox: it cannot be lost between the change
  * and its queueing.
  *
- * A dedupe key (e.g. a partner callback's webhook-id) makes the change apply at most once: it is
- * claimed in the same step, so two copies arriving at once apply once, and a refused change (invalid
- * transition) claims nothing.
+ * Every precondition is checked here, in the step that writes, never by the caller beforehand:
+ * - a dedupe key (e.g. a partner callback's webhook-id) makes the change apply at most once per key;
+ * - a `once` field names a fact (e.g. `nationalAccountCreated`): if the transfer already holds it, the
+ *   change is a duplicate whatever its key, so N concurrent reports of one fact apply once;
+ * - "set if absent" fields are written only where the transfer has no value yet.
+ * A refused change (invalid transition, duplicate) writes nothing, not even its dedupe key.
  *
  * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL is 0)
  * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
  *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
- *       now (ms), dedupe TTL in seconds (0 = no dedupe), then hash field/value pairs to set
+ *       now (ms), dedupe TTL in seconds (0 = no dedupe), once field ('' = none), number N of
+ *       set-if-absent pairs, then N set-if-absent field/value pairs, then hash field/value pairs to set
  * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'} | {'duplicate', state}
  */
 export const TRANSITION = `
@@ -49,6 +53,11 @@ if dedupeTtl > 0 and redis.call('EXISTS', KEYS[5]) == 1 then return {'duplicate'
 local allowed = ARGV[3]
 if allowed ~= '*' and not string.find(',' .. allowed .. ',', ',' .. state .. ',', 1, true) then
   return {'invalid', state}
+end
+local once = ARGV[11]
+if once ~= '' then
+  local held = redis.call('HGET', KEYS[1], once)
+  if held and held ~= '' and held ~= '0' then return {'duplicate', state} end
 end
 local to = ARGV[4]
 local id = ARGV[2]
@@ -64,7 +73,14 @@ if changed then
   -- Only a transfer awaiting its member's local report can be overdue.
   redis.call('ZREM', p .. ':idx:overdue', id)
 end
-if #ARGV > 10 then redis.call('HSET', KEYS[1], unpack(ARGV, 11)) end
+if once ~= '' then redis.call('HSET', KEYS[1], once, ARGV[6]) end
+local nx = tonumber(ARGV[12])
+for i = 13, 12 + 2 * nx, 2 do
+  local held = redis.call('HGET', KEYS[1], ARGV[i])
+  if not held or held == '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+local first = 13 + 2 * nx
+if #ARGV >= first then redis.call('HSET', KEYS[1], unpack(ARGV, first)) end
 if dedupeTtl > 0 then redis.call('SET', KEYS[5], '1', 'EX', dedupeTtl) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[6])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
@@ -81,4 +97,16 @@ if ntype ~= '' then
   notified = 1
 end
 return {'ok', state, tostring(version), tostring(notified)}
+`;
+
+/**
+ * Bookkeeping on an existing transfer only: a counter or field written after the transfer is gone
+ * must not leave a stray hash behind. KEYS: transfer hash. ARGV: 'incr', field, by | 'set', field, value, …
+ * Returns the new counter value, 1 for a set, or false when the transfer does not exist.
+ */
+export const UPDATE_FIELDS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if ARGV[1] == 'incr' then return redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
 `;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { TransferEvent, TransferState, Target } from '../domain/transfer.js';
 import type { TransferDoc } from './types.js';
-import { CREATE_TRANSFER, TRANSITION } from './scripts.js';
+import { CREATE_TRANSFER, TRANSITION, UPDATE_FIELDS } from './scripts.js';
 
 export interface StoredTransfer {
   doc: TransferDoc;
@@ -44,6 +44,14 @@ export interface TransitionRequest {
   notify?: { type?: string; detail?: Record<string, unknown> };
   /** Apply at most once per key (e.g. `callback:national:<webhook-id>`), remembered this long. */
   dedupe?: { key: string; ttlSeconds: number };
+  /**
+   * A fact that can be recorded only once (a hash field, e.g. `nationalAccountCreated`): if the
+   * transfer already holds it the change is a duplicate, whatever its dedupe key. Checked and set
+   * (to the event's time) in the same atomic step as the change.
+   */
+  once?: string;
+  /** Fields written only where the transfer holds no value yet (checked in the same step). */
+  setIfAbsent?: Record<string, string>;
 }
 
 export type TransitionOutcome =
@@ -73,6 +81,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     tgwCreateTransfer(...args: (string | number)[]): Result<[string, string], Context>;
     tgwTransition(...args: (string | number)[]): Result<string[], Context>;
+    tgwUpdateFields(key: string, ...args: (string | number)[]): Result<number | null, Context>;
   }
 }
 
@@ -94,6 +103,7 @@ export class TransferStore {
   ) {
     redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 9, lua: CREATE_TRANSFER });
     redis.defineCommand('tgwTransition', { numberOfKeys: 5, lua: TRANSITION });
+    redis.defineCommand('tgwUpdateFields', { numberOfKeys: 1, lua: UPDATE_FIELDS });
   }
 
   private key(...parts: string[]): string {
@@ -138,11 +148,13 @@ export class TransferStore {
   }
 
   async get(id: string): Promise<StoredTransfer | null> {
-    const [[, hash], [, events]] = (await this.redis
-      .multi()
-      .hgetall(this.key('trf', id))
-      .lrange(this.key('trf', id, 'events'), 0, -1)
-      .exec()) as [[null, Record<string, string>], [null, string[]]];
+    const [hash, events] = replies<[Record<string, string>, string[]]>(
+      await this.redis
+        .multi()
+        .hgetall(this.key('trf', id))
+        .lrange(this.key('trf', id, 'events'), 0, -1)
+        .exec(),
+    );
     if (!hash.doc) return null;
     return toStored(hash, events);
   }
@@ -158,11 +170,8 @@ export class TransferStore {
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.key('trf', id));
-    const results = (await pipe.exec()) ?? [];
-    return results.flatMap(([, hash]) => {
-      const h = hash as Record<string, string>;
-      return h.doc ? [toStored(h, [])] : [];
-    });
+    const hashes = replies<Record<string, string>[]>(await pipe.exec());
+    return hashes.flatMap((h) => (h.doc ? [toStored(h, [])] : []));
   }
 
   async transition(id: string, req: TransitionRequest): Promise<TransitionOutcome> {
@@ -183,6 +192,9 @@ export class TransferStore {
       JSON.stringify(req.notify?.detail ?? {}),
       Date.parse(req.event.at) || Date.now(),
       req.dedupe?.ttlSeconds ?? 0,
+      req.once ?? '',
+      Object.keys(req.setIfAbsent ?? {}).length,
+      ...Object.entries(req.setIfAbsent ?? {}).flat(),
       ...set,
     );
     if (reply[0] === 'ok') {
@@ -202,11 +214,21 @@ export class TransferStore {
 
   /** Sets bookkeeping fields of an existing transfer: no event, no version, no notification. */
   async setFields(id: string, fields: Record<string, string>): Promise<void> {
-    await this.redis.hset(this.key('trf', id), fields);
+    const pairs = Object.entries(fields).flat();
+    if (pairs.length > 0) await this.redis.tgwUpdateFields(this.key('trf', id), 'set', ...pairs);
   }
 
+  /** Counts a submission about to leave for the partner; answers the new count. */
   async incrementAttempts(id: string): Promise<number> {
-    return this.redis.hincrby(this.key('trf', id), 'attempts', 1);
+    return this.incrementField(id, 'attempts', 1);
+  }
+
+  /**
+   * Adds `by` to a numeric bookkeeping field of an existing transfer and answers the new value
+   * (0 when the transfer no longer exists: nothing is written then).
+   */
+  async incrementField(id: string, field: string, by = 1): Promise<number> {
+    return Number((await this.redis.tgwUpdateFields(this.key('trf', id), 'incr', field, by)) ?? 0);
   }
 
   /** Newest first. The cursor is the last id of the previous page. */
@@ -256,8 +278,8 @@ export class TransferStore {
     const pairs = states.flatMap((state) => targets.map((target) => ({ state, target })));
     const pipe = this.redis.pipeline();
     for (const { state, target } of pairs) pipe.zcard(this.key('idx', 'st', state, target));
-    const results = (await pipe.exec()) ?? [];
-    return pairs.map((p, i) => ({ ...p, count: Number(results[i]?.[1] ?? 0) }));
+    const counts = replies<number[]>(await pipe.exec());
+    return pairs.map((p, i) => ({ ...p, count: Number(counts[i] ?? 0) }));
   }
 
   /** The overdue index loses a transfer when its state changes (see TRANSITION), so this is exact. */
@@ -309,6 +331,18 @@ export class TransferStore {
   async removeNotificationFromOutbox(transferId: string, seq: number): Promise<void> {
     await this.redis.zrem(this.key('notify', 'outbox'), `${transferId}:${seq}`);
   }
+}
+
+/**
+ * The replies of a pipeline or MULTI, or the first error among them. A reply is never read as data
+ * when its command failed (a pipeline cut by a lost connection has an error in every slot), and a
+ * discarded transaction (null) is an error too.
+ */
+function replies<T extends unknown[]>(results: [Error | null, unknown][] | null): T {
+  if (!results) throw new Error('the Redis transaction was discarded');
+  const failed = results.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+  return results.map(([, value]) => value) as T;
 }
 
 /** The overdue index only grows; a transfer counts while its member is still awaited and flagged. */

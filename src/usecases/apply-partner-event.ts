@@ -69,9 +69,6 @@ export async function applyPartnerWord(
       detail: `${t.doc.target} does not send ${word.type}`,
     };
   }
-  if (word.type === 'account_created' && t.fields.nationalAccountCreated === '1') {
-    return { result: 'already_applied', state: t.state };
-  }
   const now = deps.clock.now().toISOString();
   const set: Record<string, string> = {};
   if (word.partnerRef) set.partnerRef = word.partnerRef;
@@ -81,15 +78,23 @@ export async function applyPartnerWord(
     ...(word.at ? { partnerAt: word.at } : {}),
   };
   let notify: TransitionRequest['notify'] = { detail };
+  // Facts that do not move the state are recorded once, however many reports of them arrive (several
+  // webhook ids, a callback racing reconciliation): the store checks and sets the marker atomically.
+  let once: string | undefined;
+  const setIfAbsent: Record<string, string> = {};
 
+  if (word.type === 'approved') once = 'partnerApprovedAt';
   if (word.type === 'account_created') {
+    once = 'nationalAccountCreated';
     set.nationalAccountCreated = '1';
     // The national system's default password is the ID number's last 8 characters: the gateway never
     // stores or forwards it, only tells Beijing that the member must change it.
     notify = { type: 'member.account_created', detail: { ...detail, mustChangeDefaultPassword: true } };
   }
-  if (rule.to === 'awaiting_local_report' && t.state === 'accepted') {
-    set.localReport = JSON.stringify(pendingLocalReport(deps.clock.now(), deps.localReportDueDays));
+  if (rule.to === 'awaiting_local_report') {
+    // Approved before our own submission was recorded: the wait for the local report starts now,
+    // unless the submission already started it.
+    setIfAbsent.localReport = JSON.stringify(pendingLocalReport(deps.clock.now(), deps.localReportDueDays));
   }
   if (word.type === 'local_report_completed') {
     const previous = t.fields.localReport
@@ -110,6 +115,8 @@ export async function applyPartnerWord(
     event: { at: now, type: eventType(word.type), source, ...(Object.keys(detail).length ? { detail } : {}) },
     set,
     notify,
+    ...(once ? { once } : {}),
+    ...(Object.keys(setIfAbsent).length ? { setIfAbsent } : {}),
     ...(dedupe ? { dedupe } : {}),
   });
   if (outcome.ok) {

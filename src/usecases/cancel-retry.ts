@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors.js';
 import type { EventSource, Target } from '../domain/transfer.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
+import { CRASH_MARK, ERROR_COUNT } from './deliver-transfer.js';
 import { requireTransfer } from './require-transfer.js';
 import type { Transitions } from './transitions.js';
 
@@ -115,7 +116,13 @@ export async function retryTransfer(
     event: { at: deps.clock.now().toISOString(), type: 'retry_requested', source, detail },
     // A new generation gets a new job id, so BullMQ cannot swallow it behind the failed job's id;
     // its attempts count from here.
-    set: { generation: String(generation), attemptsBase: String(t.attempts), resolvedOrg: '' },
+    set: {
+      generation: String(generation),
+      attemptsBase: String(t.attempts),
+      resolvedOrg: '',
+      [CRASH_MARK]: '0',
+      [ERROR_COUNT]: '0',
+    },
     notify: { detail },
   });
   if (!outcome.ok)

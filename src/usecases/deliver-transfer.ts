@@ -1,7 +1,24 @@
 /**
  * Delivering one accepted transfer to its partner: the use case behind the delivery job. It decides;
- * the processor only translates the decision into BullMQ's terms. `attempts` on the transfer counts
- * submissions actually sent to the partner, never a pass that the breaker or rate limit held back.
+ * the processor only translates the decision into BullMQ's terms.
+ *
+ * What can go wrong, and what each costs:
+ * - the partner fails (timeout, 5xx, 429, nonsense): a partner attempt, counted by its breaker, retried
+ *   with backoff until DELIVERY_MAX_ATTEMPTS; the partner refuses: the transfer fails at once.
+ * - the breaker is open: nothing is sent and nothing is spent; the queue waits.
+ * - our side fails (stored data the adapter cannot send, a bug, an exception inside an adapter): not the
+ *   partner's fault, so neither an attempt nor a breaker failure. It is tried DELIVERY_MAX_ERRORS times
+ *   with a short backoff (other transfers run meanwhile), then this transfer alone fails with
+ *   DELIVERY_ERROR and the cause is logged once.
+ * - the store is out of reach: nothing is decided; the error goes to the queue, which tries again.
+ * - the worker process dies (OOM, SIGKILL, a lost node): the job stalls and comes back. Each run that
+ *   entered partner code marks the transfer first and clears the mark when it leaves; a transfer whose
+ *   last DELIVERY_MAX_CRASHES runs all died inside partner code is killing its workers, and fails with
+ *   DELIVERY_CRASH_LOOP. A worker killed while the transfer waited for its rate-limit slot, or for
+ *   anything else, does not count against it.
+ *
+ * `attempts` counts requests that left for the partner: it is incremented just before the submission
+ * is sent (the adapter's onSend), so it never undercounts what the partner received.
  */
 import type { SubmitRequest, TransferAdapter } from '../../adapters/adapter.js';
 import { PartnerError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
@@ -9,10 +26,11 @@ import { submitReasonSchema } from '../../adapters/reason.js';
 import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
 import type { OrgCache } from '../delivery/org-cache.js';
-import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
+import { BreakerOpenError, type CallHooks, type PartnerCaller } from '../delivery/partner-caller.js';
 import { routeDestination } from '../domain/provinces.js';
 import type { Target, TransferEvent } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { TransferPii } from '../store/types.js';
 import { pendingLocalReport } from './local-reports.js';
@@ -23,6 +41,10 @@ export interface DeliverySettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   localReportDueDays: number;
+  /** Runs in a row that died inside partner code before the transfer fails (DELIVERY_CRASH_LOOP). */
+  maxCrashes: number;
+  /** Failures on our side before the transfer fails (DELIVERY_ERROR). */
+  maxErrors: number;
 }
 
 export interface DeliveryDeps {
@@ -56,6 +78,50 @@ interface ErrorRecord {
   suggestions?: { orgId: string; fullName: string }[];
 }
 
+/** The hash field that marks runs which entered partner code and have not left it. */
+export const CRASH_MARK = 'crashRuns';
+/** The hash field counting failures on our side in this generation. */
+export const ERROR_COUNT = 'deliveryErrors';
+
+/**
+ * The mark a run sets while it executes partner code (adapter and HTTP), and clears when it leaves.
+ * Rate-limit waits are outside: the slot is awaited first, then the mark is set (beforeCall); between
+ * two partner calls (the national name check, then the submission) the mark is lifted again.
+ */
+class CrashMark {
+  private inside = false;
+  private entered = false;
+
+  constructor(
+    private readonly store: TransferStore,
+    private readonly id: string,
+  ) {}
+
+  readonly hooks: CallHooks = { beforeCall: () => this.enter() };
+
+  private async enter(): Promise<void> {
+    if (this.inside) return;
+    this.inside = true;
+    this.entered = true;
+    await this.store.incrementField(this.id, CRASH_MARK, 1);
+  }
+
+  /** Between two partner calls: a death while waiting for the next slot is not this transfer's doing. */
+  async pause(): Promise<void> {
+    if (!this.inside) return;
+    this.inside = false;
+    await this.store.incrementField(this.id, CRASH_MARK, -1);
+  }
+
+  /** The run left partner code alive: the crash count starts again from zero. */
+  async clear(): Promise<void> {
+    if (!this.entered) return;
+    this.inside = false;
+    this.entered = false;
+    await this.store.setFields(this.id, { [CRASH_MARK]: '0' });
+  }
+}
+
 export async function deliverTransfer(
   deps: DeliveryDeps,
   transferId: string,
@@ -67,6 +133,33 @@ export async function deliverTransfer(
   if (t.generation !== generation)
     return { kind: 'skipped', why: `superseded by generation ${t.generation}` };
 
+  const crashes = Number(t.fields[CRASH_MARK] ?? 0);
+  if (crashes >= deps.settings.maxCrashes) {
+    deps.log.error(
+      { transferId, target: t.doc.target, crashes, code: 'DELIVERY_CRASH_LOOP' },
+      `delivering this transfer killed its worker ${crashes} times in a row; the transfer failed`,
+    );
+    return fail(deps, t, {
+      code: 'DELIVERY_CRASH_LOOP',
+      message: `delivering this transfer killed its worker process ${crashes} times in a row; an operator must look at it before a retry`,
+    });
+  }
+
+  const mark = new CrashMark(deps.store, transferId);
+  try {
+    return await submit(deps, t, mark);
+  } catch (err) {
+    if (err instanceof BreakerOpenError) return { kind: 'paused', forMs: err.retryInMs };
+    if (err instanceof PartnerError) return partnerFailed(deps, t, err);
+    if (isStoreUnavailable(err)) throw err; // nothing decided: the queue tries again
+    return ourFailure(deps, t, err);
+  } finally {
+    await mark.clear();
+  }
+}
+
+async function submit(deps: DeliveryDeps, t: StoredTransfer, mark: CrashMark): Promise<DeliveryOutcome> {
+  const transferId = t.doc.id;
   const target = t.doc.target;
   const route = routeDestination(t.doc.destination.provinceCode);
   if (!route.ok || route.target !== target) {
@@ -90,67 +183,108 @@ export async function deliverTransfer(
     });
   }
 
-  try {
-    const org = await resolveDestination(deps, t, adapter, caller);
-    if (org === 'not_found') return { kind: 'done', state: 'failed' };
-    const request: SubmitRequest = {
-      transferId,
-      externalRef: t.doc.externalRef,
-      member: { name: pii.name, idNumber: pii.idNumber, ...(pii.phone ? { phone: pii.phone } : {}) },
-      initiator: t.doc.initiator,
-      source: t.doc.source,
-      destination: {
-        provinceCode: t.doc.destination.provinceCode,
-        orgFullName: org?.fullName ?? t.doc.destination.orgFullName,
-        ...(org ? { orgId: org.orgId } : {}),
-      },
-      reason: reason.data,
-      irreversible: t.doc.irreversible,
-    };
-    let attempt = 0;
-    const result = await caller.call('submit', async (signal) => {
-      attempt = await deps.store.incrementAttempts(transferId);
-      return adapter.submit(request, { signal });
+  const org = await resolveDestination(deps, t, adapter, caller, mark);
+  if (org === 'not_found') return { kind: 'done', state: 'failed' };
+  await mark.pause();
+  const request: SubmitRequest = {
+    transferId,
+    externalRef: t.doc.externalRef,
+    member: { name: pii.name, idNumber: pii.idNumber, ...(pii.phone ? { phone: pii.phone } : {}) },
+    initiator: t.doc.initiator,
+    source: t.doc.source,
+    destination: {
+      provinceCode: t.doc.destination.provinceCode,
+      orgFullName: org?.fullName ?? t.doc.destination.orgFullName,
+      ...(org ? { orgId: org.orgId } : {}),
+    },
+    reason: reason.data,
+    irreversible: t.doc.irreversible,
+  };
+  let attempt = 0;
+  const onSend = async () => {
+    attempt = await deps.store.incrementAttempts(transferId);
+  };
+  const result = await caller.call(
+    'submit',
+    (signal) => adapter.submit(request, { signal, onSend }),
+    mark.hooks,
+  );
+  return succeed(deps, t, result.partnerRef, result.duplicate, attempt, org);
+}
+
+/** The partner failed or refused: a spent attempt; permanent refusals end the transfer. */
+async function partnerFailed(
+  deps: DeliveryDeps,
+  t: StoredTransfer,
+  err: PartnerError,
+): Promise<DeliveryOutcome> {
+  const transferId = t.doc.id;
+  const fresh = await deps.store.getState(transferId);
+  const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - Number(t.fields.attemptsBase ?? 0);
+  const record: ErrorRecord = {
+    code: err.code,
+    message: err.message,
+    at: deps.clock.now().toISOString(),
+    attempt: fresh?.attempts ?? t.attempts,
+    ...(err instanceof PermanentPartnerError && err.partnerReason
+      ? { partnerReason: err.partnerReason }
+      : {}),
+    ...(err instanceof PermanentPartnerError && err.suggestions.length
+      ? { suggestions: err.suggestions }
+      : {}),
+  };
+  if (err instanceof PermanentPartnerError) return fail(deps, t, record);
+  if (attemptsThisGeneration >= deps.settings.maxAttempts) {
+    return fail(deps, t, {
+      ...record,
+      code: 'RETRIES_EXHAUSTED',
+      message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}`,
     });
-    return succeed(deps, t, result.partnerRef, result.duplicate, attempt, org);
-  } catch (err) {
-    if (err instanceof BreakerOpenError) return { kind: 'paused', forMs: err.retryInMs };
-    if (!(err instanceof PartnerError)) throw err; // a bug or Redis trouble: BullMQ's own retry handles it
-    const fresh = await deps.store.getState(transferId);
-    const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - Number(t.fields.attemptsBase ?? 0);
-    const record: ErrorRecord = {
-      code: err.code,
-      message: err.message,
-      at: deps.clock.now().toISOString(),
-      attempt: fresh?.attempts ?? t.attempts,
-      ...(err instanceof PermanentPartnerError && err.partnerReason
-        ? { partnerReason: err.partnerReason }
-        : {}),
-      ...(err instanceof PermanentPartnerError && err.suggestions.length
-        ? { suggestions: err.suggestions }
-        : {}),
-    };
-    if (err instanceof PermanentPartnerError) return fail(deps, t, record);
-    if (attemptsThisGeneration >= deps.settings.maxAttempts) {
-      return fail(deps, t, {
-        ...record,
-        code: 'RETRIES_EXHAUSTED',
-        message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}`,
-      });
-    }
-    const delayMs = backoff(
-      deps,
-      attemptsThisGeneration,
-      err instanceof RetryablePartnerError ? err.retryAfterMs : undefined,
-    );
-    await record_(
-      deps,
-      t,
-      { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } },
-      { lastError: JSON.stringify(record) },
-    );
-    return { kind: 'retry', delayMs };
   }
+  const delayMs = backoff(
+    deps,
+    attemptsThisGeneration,
+    err instanceof RetryablePartnerError ? err.retryAfterMs : undefined,
+  );
+  await record_(
+    deps,
+    t,
+    { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } },
+    { lastError: JSON.stringify(record) },
+  );
+  return { kind: 'retry', delayMs };
+}
+
+/**
+ * Our side failed: not an attempt, not the partner's fault. A few tries with a short backoff (a
+ * passing fault heals), then this transfer alone fails, and the cause is logged once, then.
+ */
+async function ourFailure(deps: DeliveryDeps, t: StoredTransfer, err: unknown): Promise<DeliveryOutcome> {
+  const transferId = t.doc.id;
+  const tries = await deps.store.incrementField(transferId, ERROR_COUNT, 1);
+  const kind = err instanceof Error ? err.name : typeof err;
+  if (tries >= deps.settings.maxErrors) {
+    deps.log.error(
+      { err, transferId, target: t.doc.target, tries, code: 'DELIVERY_ERROR' },
+      'the gateway could not deliver this transfer; it failed (not the partner: nothing was counted against it)',
+    );
+    return fail(deps, t, {
+      code: 'DELIVERY_ERROR',
+      message: `the gateway could not send this transfer (${kind}, ${tries} tries); the cause is in the worker log`,
+    });
+  }
+  const delayMs = backoff(deps, tries, undefined);
+  deps.log.debug({ transferId, tries, error: kind, retryInMs: delayMs }, 'delivery failed on our side');
+  await record_(
+    deps,
+    t,
+    {
+      type: 'delivery_error',
+      detail: { code: 'DELIVERY_ERROR', error: kind, try: tries, retryInMs: delayMs },
+    },
+    {},
+  );
+  return { kind: 'retry', delayMs };
 }
 
 /** national can say whether the name exists and how it spells it; the others find out on submit. */
@@ -159,14 +293,17 @@ async function resolveDestination(
   t: StoredTransfer,
   adapter: TransferAdapter,
   caller: PartnerCaller,
+  mark: CrashMark,
 ): Promise<{ orgId: string; fullName: string } | null | 'not_found'> {
   if (!adapter.capabilities.checkOrg) return null;
   if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
   const { provinceCode, orgFullName } = t.doc.destination;
   const known = deps.orgCache?.get(provinceCode, orgFullName);
   if (known) return known;
-  const check = await caller.call('check_org', (signal) =>
-    adapter.checkOrg(provinceCode, orgFullName, { signal }),
+  const check = await caller.call(
+    'check_org',
+    (signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }),
+    mark.hooks,
   );
   if (check.result === 'exists') {
     deps.orgCache?.set(provinceCode, orgFullName, check.org);

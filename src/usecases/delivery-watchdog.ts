@@ -1,17 +1,28 @@
 /**
- * The delivery watchdog: no transfer may sit in `accepted` with no live job behind it. A job can vanish
- * (trimmed, or Redis restored from an older snapshot) or die outside our retry logic (BullMQ fails a
- * job that stalled more than maxStalledCount times, skipping its retries). A missing job is queued
- * again; a dead one fails its transfer with DELIVERY_JOB_FAILED, for an operator's retry.
+ * The delivery watchdog: no transfer may sit in `accepted` with no live job behind it. A job can
+ * vanish (trimmed, or Redis restored from an older snapshot) or end without deciding the transfer
+ * (BullMQ gave up on it after errors that were not the partner's, such as the store being out of
+ * reach). Either way the transfer is stranded, not failed: the watchdog queues it again. BullMQ's end
+ * of a job is never the transfer's end: only the delivery itself fails a transfer (a partner's refusal,
+ * exhausted attempts, failures on our side, a crash loop), so a transfer that was never sent is never
+ * failed here. One that already spent every attempt fails with RETRIES_EXHAUSTED, as it would have.
  */
 import type { Queue } from 'bullmq';
 import type { Clock } from '../clock.js';
 import type { Target } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
-import type { TransferStore } from '../store/transfer-store.js';
+import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import { deliveryJobId, type DeliveryJobData } from '../../queues/names.js';
 import type { Enqueuer } from './create-transfer.js';
 import type { Transitions } from './transitions.js';
+
+/** Job states in which a job will still run: its transfer is not stranded. */
+const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+export interface WatchdogReport {
+  requeued: number;
+  failed: number;
+}
 
 export class DeliveryWatchdog {
   private cursor: string | undefined;
@@ -24,14 +35,15 @@ export class DeliveryWatchdog {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly minAgeMs: number,
+    /** Partner attempts per generation (DELIVERY_MAX_ATTEMPTS). */
+    private readonly maxAttempts: number,
   ) {}
 
   /** Checks one page of accepted transfers, continuing where the last pass stopped. */
-  async sweep(pageSize = 500): Promise<{ requeued: number; failed: number }> {
+  async sweep(pageSize = 500): Promise<WatchdogReport> {
     const page = await this.store.list({ state: 'accepted' }, pageSize, this.cursor);
     this.cursor = page.next;
-    let requeued = 0;
-    let failed = 0;
+    const report: WatchdogReport = { requeued: 0, failed: 0 };
     const now = this.clock.now();
     for (const t of page.items) {
       if (now.getTime() - Date.parse(t.updatedAt) < this.minAgeMs) continue;
@@ -39,34 +51,50 @@ export class DeliveryWatchdog {
       const jobId = deliveryJobId(t.doc.id, t.generation);
       const queue = this.queues[t.doc.target];
       const state = await queue.getJobState(jobId);
-      if (state === 'unknown') {
-        await this.enqueuer.enqueue(t.doc.id, t.doc.target, t.generation);
-        await this.transitions.apply(t.doc.id, {
-          from: ['accepted'],
-          event: {
-            at: now.toISOString(),
-            type: 'requeued',
-            source: 'worker',
-            detail: { why: 'delivery job missing' },
-          },
-        });
-        this.log.warn({ transferId: t.doc.id }, 'watchdog re-queued a transfer whose job was missing');
-        requeued += 1;
-      } else if (state === 'failed') {
-        const job = await queue.getJob(jobId);
-        const error = {
-          code: 'DELIVERY_JOB_FAILED',
-          message: `the delivery job died outside the retry logic: ${job?.failedReason ?? 'unknown reason'}`,
+      if (LIVE.has(state)) continue;
+      const why =
+        state === 'unknown'
+          ? 'delivery job missing'
+          : `delivery job ${state} without deciding the transfer${await this.reasonOf(queue, jobId)}`;
+      const spent = t.attempts - Number(t.fields.attemptsBase ?? 0);
+      if (spent >= this.maxAttempts) {
+        const outcome = await this.transitions.failDelivery(t.doc.id, {
+          code: 'RETRIES_EXHAUSTED',
+          message: `gave up after ${spent} attempts (${why})`,
           at: now.toISOString(),
-        };
-        const outcome = await this.transitions.failDelivery(t.doc.id, error);
-        if (outcome.ok) failed += 1;
-        this.log.error(
-          { transferId: t.doc.id, reason: job?.failedReason },
-          'delivery job failed outside the retry logic',
-        );
+        });
+        if (outcome.ok) report.failed += 1;
+        continue;
       }
+      await this.requeue(t, queue, jobId, state, why, now);
+      report.requeued += 1;
     }
-    return { requeued, failed };
+    return report;
+  }
+
+  private async reasonOf(queue: Queue<DeliveryJobData>, jobId: string): Promise<string> {
+    const job = await queue.getJob(jobId);
+    return job?.failedReason ? `: ${job.failedReason}` : '';
+  }
+
+  private async requeue(
+    t: StoredTransfer,
+    queue: Queue<DeliveryJobData>,
+    jobId: string,
+    state: string,
+    why: string,
+    now: Date,
+  ): Promise<void> {
+    // A finished job keeps its id: it must go before the same id can be queued again.
+    if (state !== 'unknown') await queue.remove(jobId);
+    await this.enqueuer.enqueue(t.doc.id, t.doc.target, t.generation);
+    await this.transitions.apply(t.doc.id, {
+      from: ['accepted'],
+      event: { at: now.toISOString(), type: 'requeued', source: 'worker', detail: { why } },
+    });
+    this.log.warn(
+      { transferId: t.doc.id, target: t.doc.target, why },
+      'watchdog re-queued a stranded transfer',
+    );
   }
 }

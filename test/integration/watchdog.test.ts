@@ -1,7 +1,7 @@
 /**
  * No transfer is left in `accepted` with no live job behind it: the watchdog re-queues a transfer whose
- * job vanished, and fails (for an operator's retry) one whose job BullMQ failed outside our retry logic,
- * as it does to a job that stalled more than maxStalledCount times.
+ * job vanished or ended without deciding it (BullMQ failing a job is not the transfer failing), and
+ * fails only a transfer that already spent every partner attempt.
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -54,8 +54,9 @@ describe('the delivery watchdog', () => {
     expect(await gw.watchdog.sweep()).toMatchObject({ requeued: 0, failed: 0 }); // its job is waiting now
   });
 
-  it('fails, with a clear code, a transfer whose job died outside the retry logic', async () => {
+  it('re-queues, never fails, a transfer whose job BullMQ ended without deciding it', async () => {
     const id = await post();
+    // BullMQ fails a job on its own terms, e.g. "job stalled more than allowable limit" in a crash loop.
     const worker = new Worker(
       DELIVERY_QUEUES.fujian,
       () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')),
@@ -69,12 +70,52 @@ describe('the delivery watchdog', () => {
       await worker.close();
     }
     const report = await gw.watchdog.sweep();
+    expect(report).toMatchObject({ failed: 0 });
+    expect(report.requeued).toBeGreaterThanOrEqual(1);
+    const t = await gw.store.get(id);
+    expect(t?.state).toBe('accepted');
+    const requeued = t?.events.find((e) => e.type === 'requeued');
+    expect(requeued?.detail).toMatchObject({
+      why: expect.stringContaining('stalled more than allowable limit'),
+    });
+    // The same job id runs again, fresh.
+    expect(await queue.getJobState(deliveryJobId(id, 1))).toBe('waiting');
+    expect(await gw.watchdog.sweep()).toMatchObject({ requeued: 0, failed: 0 });
+  });
+
+  it('re-queues a transfer whose job completed while the transfer stayed accepted', async () => {
+    const id = await post();
+    const worker = new Worker(DELIVERY_QUEUES.fujian, () => Promise.resolve('lost its write'), {
+      connection: redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: gw.config.REDIS_PREFIX,
+    });
+    try {
+      await expect
+        .poll(async () => queue.getJobState(deliveryJobId(id, 1)), { timeout: 5_000 })
+        .toBe('completed');
+    } finally {
+      await worker.close();
+    }
+    expect((await gw.watchdog.sweep()).requeued).toBeGreaterThanOrEqual(1);
+    expect(await queue.getJobState(deliveryJobId(id, 1))).toBe('waiting');
+    expect((await gw.store.get(id))?.state).toBe('accepted');
+  });
+
+  it('fails with RETRIES_EXHAUSTED only a stranded transfer that already spent every attempt', async () => {
+    const id = await post();
+    await queue.remove(deliveryJobId(id, 1));
+    await redis.hset(
+      `${gw.config.REDIS_PREFIX}:trf:${id}`,
+      'attempts',
+      String(gw.config.DELIVERY_MAX_ATTEMPTS),
+    );
+    const report = await gw.watchdog.sweep();
     expect(report.failed).toBeGreaterThanOrEqual(1);
     const t = await gw.store.get(id);
     expect(t?.state).toBe('failed');
     expect(JSON.parse(t?.fields.lastError ?? '{}')).toMatchObject({
-      code: 'DELIVERY_JOB_FAILED',
-      message: expect.stringContaining('stalled'),
+      code: 'RETRIES_EXHAUSTED',
+      message: expect.stringContaining('delivery job missing'),
     });
     // An operator's retry starts a new generation with a job of its own.
     const retry = await api(gw.url, 'POST', `/v1/transfers/${id}/retry`, { key: KEYS.ops });
