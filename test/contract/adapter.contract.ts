@@ -95,6 +95,25 @@ export function adapterContract(s: ContractSubject): void {
       expect(sim.state.counts.duplicates).toBe(1);
     });
 
+    it('calls onSend just before each submission leaves, and only then', async () => {
+      const req = submitRequest(s);
+      const seen: number[] = [];
+      const onSend = () => {
+        // The partner has not received it yet when onSend runs: attempts are counted first.
+        seen.push(sim.state.records.get(req.transferId)?.submissions ?? 0);
+        return Promise.resolve();
+      };
+      await adapter.submit(req, { onSend });
+      await adapter.submit(req, { onSend });
+      expect(seen).toEqual([0, 1]);
+      expect(sim.state.records.get(req.transferId)?.submissions).toBe(2);
+      // A failing onSend stops the request: nothing leaves, and its own error comes back as is.
+      const other = submitRequest(s);
+      const failure = new Error('store unreachable');
+      expect(await rejection(adapter.submit(other, { onSend: () => Promise.reject(failure) }))).toBe(failure);
+      expect(sim.state.records.has(other.transferId)).toBe(false);
+    });
+
     it('finds a fixture org with messy spacing and width in the query', async () => {
       const orgs = await adapter.searchOrgs(s.provinceCode, s.knownOrg.messyQuery, { limit: 5 });
       expect(orgs).toContainEqual({ orgId: s.knownOrg.orgId, fullName: s.knownOrg.fullName });

@@ -1,0 +1,277 @@
+/**
+ * The gateway as it runs in production, on loopback: its own Redis (AOF on, restartable on the same
+ * port and data directory), gateway processes (`node src/main.ts`, ROLE api, worker or all) that a test
+ * can SIGKILL, SIGTERM and replace, the three partner simulators and a Beijing receiver (these two run
+ * in the test process, so a test reads their state directly). Used by the process-level integration
+ * tests and the chaos suite. Every byte stays on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFujianSimulator } from '../../adapters/fujian/simulator.js';
+import { startGuangdongSimulator } from '../../adapters/guangdong/simulator.js';
+import { startNationalSimulator } from '../../adapters/national/simulator.js';
+import type { Decision } from '../../adapters/sim/types.js';
+import { startBeijingReceiver, type BeijingReceiver } from '../../scripts/beijing-receiver.js';
+import { loadDotenvFile } from '../../scripts/lib/dotenv.js';
+import { freePort, startRedis, type RedisHandle } from '../../scripts/lib/redis-server.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ENV_EXAMPLE = join(ROOT, '.env.example');
+
+export interface LogLine {
+  level?: string;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export interface GatewayProcess {
+  name: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Parsed JSON log lines (stdout). */
+  logs: LogLine[];
+  /** Everything that was not a JSON log line: stdout lines that are not JSON, and all of stderr. */
+  stray: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly alive: boolean;
+  kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  env: Record<string, string>;
+  /** Extra `--import` modules (test-only preloads). */
+  preload?: string[];
+  /** Wait for /readyz (default) or only /healthz (a gateway started while Redis is down). */
+  wait?: 'ready' | 'healthy' | 'none';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME). */
+export async function spawnGateway(options: SpawnOptions): Promise<GatewayProcess> {
+  const port = Number(options.env.PORT);
+  if (!port) throw new Error('spawnGateway needs a PORT');
+  const args = ['--import', 'tsx', ...(options.preload ?? []).flatMap((p) => ['--import', p]), 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const stray: string[] = [];
+  const lines = (sink: (line: string) => void) => {
+    let rest = '';
+    return (chunk: Buffer) => {
+      const text = rest + chunk.toString('utf8');
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) sink(line);
+    };
+  };
+  child.stdout?.on(
+    'data',
+    lines((line) => {
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        stray.push(line);
+      }
+    }),
+  );
+  child.stderr?.on(
+    'data',
+    lines((line) => stray.push(line)),
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let alive = true;
+  void exited.then(() => (alive = false));
+  const url = `http://127.0.0.1:${port}`;
+  const handle: GatewayProcess = {
+    name: options.name,
+    url,
+    port,
+    child,
+    logs,
+    stray,
+    exited,
+    get alive() {
+      return alive;
+    },
+    kill(signal = 'SIGKILL') {
+      if (alive) child.kill(signal);
+    },
+    async stop(graceMs = 20_000) {
+      if (!alive) return;
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+  if (options.wait !== 'none') {
+    const path = options.wait === 'healthy' ? '/healthz' : '/readyz';
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (!alive) {
+        throw new Error(
+          `${options.name} exited before it was ready:\n${[...stray, ...logs.map((l) => JSON.stringify(l))].slice(-20).join('\n')}`,
+        );
+      }
+      try {
+        if ((await fetch(`${url}${path}`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        handle.kill();
+        throw new Error(`${options.name} was not ready within 30 s`);
+      }
+      await sleep(50);
+    }
+  }
+  return handle;
+}
+
+export interface ClusterOptions {
+  /** Gateway environment on top of .env.example and the cluster's own addresses. */
+  env?: Record<string, string>;
+  /** How the simulators decide (default: approve after 300 ms; members report 300 ms later). */
+  decision?: Decision;
+  localReportDelayMs?: number;
+}
+
+type Sims = {
+  national: Awaited<ReturnType<typeof startNationalSimulator>>;
+  guangdong: Awaited<ReturnType<typeof startGuangdongSimulator>>;
+  fujian: Awaited<ReturnType<typeof startFujianSimulator>>;
+};
+
+export interface Cluster {
+  redis: RedisHandle;
+  /** The environment every gateway process of this cluster gets (PORT and ROLE aside). */
+  env: Record<string, string>;
+  apiPort: number;
+  partners: Sims;
+  beijing: BeijingReceiver;
+  /** Starts a gateway process of this cluster. ROLE api or all takes the cluster's API port (where partners post callbacks). */
+  spawn(
+    role: 'api' | 'worker' | 'all',
+    extra?: Partial<SpawnOptions> & { env?: Record<string, string> },
+  ): Promise<GatewayProcess>;
+  /** SIGKILL Redis (no shutdown: as a crash or an OOM kill). */
+  killRedis(): Promise<void>;
+  /** Starts Redis again on the same port and data directory (it reloads its AOF). */
+  restartRedis(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let processCounter = 0;
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'tgw-cluster-'));
+  let redis = await startRedis({ dir, loglevel: 'warning' });
+  const redisPort = redis.port;
+  const apiPort = await freePort();
+  const base = loadDotenvFile(ENV_EXAMPLE);
+  const [np, gp, fp] = await Promise.all([freePort(), freePort(), freePort()]);
+  const beijing = await startBeijingReceiver({ port: 0, secret: base.NOTIFY_SECRET!, log: () => undefined });
+  const gatewayUrl = `http://127.0.0.1:${apiPort}`;
+  const common = {
+    host: '127.0.0.1',
+    gatewayUrl,
+    decision: options.decision ?? { mode: 'approve' as const, delayMs: 300 },
+    localReportDelayMs: options.localReportDelayMs ?? 300,
+    // Partners keep trying a callback for minutes, riding out a gateway or Redis outage.
+    callbackRetry: { attempts: 12, baseDelayMs: 200 },
+    logger: { warn: () => undefined },
+  };
+  const [national, guangdong, fujian] = await Promise.all([
+    startNationalSimulator({
+      ...common,
+      port: np,
+      callbackSecret: base.CALLBACK_SECRETS_NATIONAL!.split(',')[0]!,
+      credentials: { clientId: base.NATIONAL_CLIENT_ID!, clientSecret: base.NATIONAL_CLIENT_SECRET! },
+    }),
+    startGuangdongSimulator({
+      ...common,
+      port: gp,
+      callbackSecret: base.CALLBACK_SECRETS_GUANGDONG!.split(',')[0]!,
+      credentials: { appId: base.GUANGDONG_APP_ID!, appSecret: base.GUANGDONG_APP_SECRET! },
+    }),
+    startFujianSimulator({
+      ...common,
+      port: fp,
+      callbackSecret: base.CALLBACK_SECRETS_FUJIAN!.split(',')[0]!,
+      credentials: { appId: base.FUJIAN_APP_ID!, appKey: base.FUJIAN_APP_KEY! },
+    }),
+  ]);
+  const env: Record<string, string> = {
+    ...base,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'tgw',
+    PUBLIC_URL: gatewayUrl,
+    NATIONAL_BASE_URL: national.url,
+    GUANGDONG_BASE_URL: guangdong.url,
+    FUJIAN_BASE_URL: fujian.url,
+    NOTIFY_URL: beijing.url,
+    // Production lifecycle timings (.env.example shortens them for the demo).
+    LOCAL_REPORT_DUE_DAYS: '30',
+    LOCAL_REPORT_REMINDER_DAYS: '7,14,21',
+    LOCAL_REPORT_CHECK_MS: '60000',
+    RECONCILE_STALE_AFTER_MS: '20000',
+    RECONCILE_INTERVAL_MS: '5000',
+    ...options.env,
+  };
+  const spawned: GatewayProcess[] = [];
+  return {
+    get redis() {
+      return redis;
+    },
+    env,
+    apiPort,
+    partners: { national, guangdong, fujian },
+    beijing,
+    async spawn(role, extra = {}) {
+      processCounter += 1;
+      const port = role === 'worker' ? await freePort() : apiPort;
+      const p = await spawnGateway({
+        name: extra.name ?? `${role}-${processCounter}`,
+        env: { ...env, ...extra.env, ROLE: role, PORT: String(port) },
+        ...(extra.preload ? { preload: extra.preload } : {}),
+        ...(extra.wait ? { wait: extra.wait } : {}),
+      });
+      spawned.push(p);
+      return p;
+    },
+    async killRedis() {
+      redis.process.kill('SIGKILL');
+      await new Promise<void>((resolve) => {
+        if (redis.process.exitCode !== null || redis.process.signalCode !== null) resolve();
+        else redis.process.once('exit', () => resolve());
+      });
+    },
+    async restartRedis() {
+      redis = await startRedis({ dir, port: redisPort, loglevel: 'warning' });
+    },
+    async close() {
+      await Promise.all(spawned.map((p) => p.stop(10_000)));
+      await Promise.all([national.close(), guangdong.close(), fujian.close(), beijing.close()]);
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
