@@ -20,6 +20,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { PiiCipher } from './crypto/pii.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { createWorkerApp } from './http/worker-app.js';
 import { OrgCache } from './delivery/org-cache.js';
 import { Metrics } from './metrics.js';
@@ -226,6 +227,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     app,
   );
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {

@@ -6,15 +6,19 @@
  *
  * Refused: control characters (C0, C1, DEL, and the line and paragraph separators), bidirectional
  * controls, other invisible format characters (zero-width spaces and joiners, the BOM, soft hyphens,
- * tag characters), unpaired UTF-16 surrogates, U+FFFD (the mark of text already damaged by a bad
- * decoding), noncharacters, a leading combining mark with nothing to combine with, and values that are
- * empty once spaces and combining marks are set aside. Accepted text is NFC-normalised and trimmed, so
- * the same name typed two ways is stored (and sent) one way.
+ * tag characters), the Hangul fillers (letters by category that render as nothing), unpaired UTF-16
+ * surrogates, U+FFFD (the mark of text already damaged by a bad decoding), noncharacters, a leading
+ * combining mark with nothing to combine with, and values that are empty once spaces and combining
+ * marks are set aside. Accepted text is NFC-normalised and trimmed, so the same name typed two ways is
+ * stored (and sent) one way.
  */
 
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const FORMAT = /\p{Cf}/u;
+// Letters (Lo) by category, so \p{Cf} misses them, yet they render as nothing: a name made of them
+// looks empty, and one inside a name hides in it. Outside legacy Korean encodings they mean nothing.
+const FILLER = /[\u115F\u1160\u3164\uFFA0]/u;
 const SURROGATE = /\p{Cs}/u;
 const NONCHARACTER = /\p{Noncharacter_Code_Point}/u;
 const SPACE = /[\p{White_Space}]/gu;
@@ -37,6 +41,7 @@ export function textProblem(value: string): string | null {
   if (BIDI_CONTROLS.test(value))
     return `holds a bidirectional control character (${first(BIDI_CONTROLS, value)})`;
   if (FORMAT.test(value)) return `holds an invisible format character (${first(FORMAT, value)})`;
+  if (FILLER.test(value)) return `holds an invisible filler character (${first(FILLER, value)})`;
   if (NONCHARACTER.test(value)) return `holds a noncharacter (${first(NONCHARACTER, value)})`;
   if (value.replace(SPACE, '').replace(MARK, '') === '' && value !== '')
     return 'must not be blank: it holds only spaces or combining marks';
@@ -70,12 +75,31 @@ export function stringsIn(value: unknown): [string, string][] {
   return found;
 }
 
-/** The same JSON value with every string NFC-normalised and trimmed. */
+/**
+ * The same JSON value with every string NFC-normalised and trimmed (a copy: the input is unchanged).
+ * Iterative like stringsIn, so no depth of nesting can exhaust the stack; properties are defined, not
+ * assigned, so a `__proto__` key from JSON stays an ordinary field, and keys keep their order.
+ */
 export function normalizeStrings<T>(value: T): T {
-  if (typeof value === 'string') return normalizeText(value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => normalizeStrings(v)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeStrings(v)])) as T;
+  const root: { value?: unknown } = {};
+  const stack: [object, string, unknown][] = [[root, 'value', value]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [parent, key, v] = next;
+    let out = v;
+    if (typeof v === 'string') out = normalizeText(v);
+    else if (typeof v === 'object' && v !== null) {
+      const copy: object = Array.isArray(v) ? new Array<unknown>(v.length) : {};
+      for (const [k, item] of Object.entries(v)) {
+        define(copy, k, item);
+        stack.push([copy, k, item]);
+      }
+      out = copy;
+    }
+    define(parent, key, out);
   }
-  return value;
+  return root.value as T;
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

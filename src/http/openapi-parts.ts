@@ -112,6 +112,9 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   MALFORMED_BODY: 'the compressed body (Content-Encoding) could not be inflated',
   MALFORMED_PATH: 'the path holds a malformed percent-encoding',
   MALFORMED_REQUEST: 'the request could not be read',
+  REQUEST_TIMEOUT:
+    'the request (headers and body) did not arrive whole within the deadline (REQUEST_TIMEOUT_MS)',
+  HEADERS_TOO_LARGE: 'the request headers are larger than the limit',
   REQUEST_ABORTED: 'the client aborted while sending the body',
   PAYLOAD_TOO_LARGE: 'the body is larger than the configured limit',
   UNSUPPORTED_MEDIA_TYPE:
@@ -157,10 +160,12 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: 'Not authenticated',
   403: 'Not allowed',
   404: 'Not found',
+  408: 'Request too slow',
   409: 'Conflict with the current state',
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Invalid request',
+  431: 'Headers too large',
   500: 'Internal error',
   503: 'Unavailable',
 };
@@ -221,6 +226,8 @@ export const JSON_BODY_ERRORS: ErrorSpec = {
 /** What any operation may answer: a request that cannot be read, the store out of reach, a bug. */
 export const INTERNAL_ERRORS: ErrorSpec = {
   400: ['MALFORMED_REQUEST'],
+  408: ['REQUEST_TIMEOUT'],
+  431: ['HEADERS_TOO_LARGE'],
   500: ['INTERNAL'],
   503: ['SERVICE_UNAVAILABLE'],
 };

@@ -104,6 +104,17 @@ function fromBodyParser(err: object): AppError | null {
   }
 }
 
+/** A path whose percent-encoding does not decode: the same answer on every route, the dashboard's too. */
+export function malformedPath(): AppError {
+  return new AppError('malformed', 'MALFORMED_PATH', 'the path holds a malformed percent-encoding');
+}
+
+/**
+ * The codes of a body that does not inflate: zlib's (gzip, deflate: Z_DATA_ERROR, Z_BUF_ERROR …) and
+ * Brotli's, which Node names after the decoder's error (ERR__ERROR_FORMAT_PADDING_1 …).
+ */
+const INFLATE_ERROR = /^(Z_|ERR__ERROR_)/;
+
 /**
  * Errors raised by Express or Node while reading a request (before any route ran) carry a 4xx
  * `status`: a path parameter with a malformed percent-encoding, a compressed body that does not
@@ -115,11 +126,9 @@ function fromClientError(err: unknown): AppError | null {
   if (parsed) return parsed;
   const status = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
   if (typeof status !== 'number' || status < 400 || status > 499) return null;
-  if (err instanceof URIError) {
-    return new AppError('malformed', 'MALFORMED_PATH', 'the path holds a malformed percent-encoding');
-  }
+  if (err instanceof URIError) return malformedPath();
   const code = 'code' in err ? err.code : undefined;
-  if (typeof code === 'string' && code.startsWith('Z_')) {
+  if (typeof code === 'string' && INFLATE_ERROR.test(code)) {
     return new AppError('malformed', 'MALFORMED_BODY', 'the compressed request body could not be inflated');
   }
   if (status === 413) return fromBodyParser({ type: 'entity.too.large' });

@@ -16,7 +16,7 @@ import express, { type Express, type Request, type RequestHandler } from 'expres
 import { DELIVERY_QUEUES, MAINTENANCE_QUEUE, NOTIFY_QUEUE } from '../../../queues/names.js';
 import { AppError } from '../../domain/errors.js';
 import type { Caller } from '../auth.js';
-import { problemOf, sendProblem } from '../problem.js';
+import { malformedPath, problemOf, sendProblem } from '../problem.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const REALM = 'Basic realm="transfer-gateway operators", charset="UTF-8"';
@@ -109,6 +109,22 @@ function operatorAuth(user: string, password: string): RequestHandler {
   };
 }
 
+/**
+ * bull-board answers a malformed percent-encoding in its route parameters with its own error body; it
+ * is refused here first, so the dashboard answers it as every other route does (400 MALFORMED_PATH).
+ */
+function wellFormedPath(): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      next(malformedPath());
+      return;
+    }
+    next();
+  };
+}
+
 function changeGuard(readOnly: boolean): RequestHandler {
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) {
@@ -164,7 +180,12 @@ export function dashboardApp(deps: DashboardDeps): Express {
   board.disable('x-powered-by');
   const admin = express();
   admin.disable('x-powered-by');
-  admin.use(securityHeaders(), operatorAuth(deps.user, deps.password), changeGuard(deps.readOnly));
+  admin.use(
+    securityHeaders(),
+    operatorAuth(deps.user, deps.password),
+    wellFormedPath(),
+    changeGuard(deps.readOnly),
+  );
   admin.use(board);
   return admin;
 }
