@@ -20,6 +20,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { isRealTimeDigits } from '../wire-time.js';
 
 export const GATEWAY_PATH = '/openapi/gateway';
 export const METHODS = { apply: 'tyzz.zzgx.zcsq', query: 'tyzz.zzgx.sqcx', orgSearch: 'tyzz.zz.cx' } as const;
@@ -152,7 +153,10 @@ export const orgSearchBizSchema = z.object({
 export const sqbhSchema = z.object({ sqbh: text });
 export const rateLimitDataSchema = z.object({ retry_after: z.number().int().min(0) });
 
-const fjTime = z.string().regex(/^\d{14}$/);
+const fjTime = z
+  .string()
+  .regex(/^\d{14}$/)
+  .refine(isRealTimeDigits, 'not a real date and time');
 export const statusDataSchema = z.object({
   sqbh: text,
   qqlsh: text,

@@ -19,6 +19,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { isRealTimeDigits } from '../wire-time.js';
 
 export const PATHS = {
   apply: '/open/api/v2/transfer/apply',
@@ -189,7 +190,10 @@ export const APPLY_STATUS = {
   EXPIRED: 5,
 } as const;
 
-const gdTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+const gdTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+  .refine(isRealTimeDigits, 'not a real date and time');
 
 export const applyStatusSchema = z.object({
   applyNo: text,

@@ -263,5 +263,11 @@ describe('fujian adapter: callbacks', () => {
     expect(() =>
       a.parseCallback({ type: 'transfer.approved', data: { transferId: 't', clsj: '2025-06-30' } }),
     ).toThrow(PartnerProtocolError);
+    // The right digits, an impossible time: malformed, never a RangeError further in.
+    for (const clsj of ['20240001100000', '20240230100000', '20240101240000', '20240101126000']) {
+      expect(() => a.parseCallback({ type: 'transfer.approved', data: { transferId: 't', clsj } })).toThrow(
+        PartnerProtocolError,
+      );
+    }
   });
 });

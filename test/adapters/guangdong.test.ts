@@ -306,5 +306,14 @@ describe('guangdong adapter: callbacks', () => {
     expect(() =>
       a.parseCallback({ type: 'transfer.approved', data: { transferId: 't', auditTime: '30/06/2025' } }),
     ).toThrow(PartnerProtocolError);
+    // The right shape, an impossible time: malformed, never a RangeError further in.
+    for (const t of ['2024-13-01 00:00:00', '2024-02-30 10:00:00', '2024-01-01 24:00:00']) {
+      expect(() =>
+        a.parseCallback({ type: 'transfer.rejected', data: { transferId: 't', auditTime: t } }),
+      ).toThrow(PartnerProtocolError);
+      expect(() =>
+        a.parseCallback({ type: 'member.local_report_completed', data: { transferId: 't', reportTime: t } }),
+      ).toThrow(PartnerProtocolError);
+    }
   });
 });
