@@ -32,24 +32,48 @@ const REASON: Record<number, string> = {
   431: 'Request Header Fields Too Large',
 };
 
+/**
+ * The refused request's method, when it can be known: from the request line in the bytes the parser
+ * refused, or from the request it had begun. Undefined when neither shows it (the bytes refused were
+ * from the middle of a long header, say).
+ */
+function methodOf(err: NodeJS.ErrnoException, inFlight: unknown): string | undefined {
+  const raw = (err as { rawPacket?: unknown }).rawPacket;
+  if (Buffer.isBuffer(raw)) {
+    const line = /^([A-Z]{3,10}) \S/.exec(raw.subarray(0, 16).toString('latin1'));
+    if (line) return line[1];
+  }
+  return (inFlight as { req?: { method?: string } } | null | undefined)?.req?.method;
+}
+
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A connection the client already dropped, or one whose response has started: nothing to say
     // (a second status line would corrupt what the peer reads). Node's own handler draws the same line.
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    const inFlight = (
+      socket as { _httpMessage?: { headersSent?: boolean; req?: { method?: string } } | null }
+    )._httpMessage;
     const busy = Boolean(inFlight?.headersSent);
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
       socket.destroy();
       return;
     }
     const { status, error } = answerFor(err.code);
+    const statusLine = `HTTP/1.1 ${status} ${REASON[status] ?? 'Bad Request'}\r\n`;
+    // An answer to HEAD carries the headers of the problem but no content (the client could not tell
+    // where it ends). When the method cannot be known, the status line alone, as Node sends it.
+    const method = methodOf(err, inFlight);
+    if (method === undefined) {
+      socket.end(`${statusLine}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+      return;
+    }
     const body = JSON.stringify({ ...problemOf(error), status, title: REASON[status] ?? 'Bad Request' });
     socket.end(
-      `HTTP/1.1 ${status} ${REASON[status] ?? 'Bad Request'}\r\n` +
+      statusLine +
         'Content-Type: application/problem+json\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         'Connection: close\r\n\r\n' +
-        body,
+        (method === 'HEAD' ? '' : body),
     );
   });
 }
