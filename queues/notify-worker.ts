@@ -11,6 +11,7 @@ import { NotificationDeliveryError } from '../src/notify/sender.js';
 import { NOTIFY_QUEUE, type NotificationJobData } from './names.js';
 import { notificationProcessor } from './processors/notify.js';
 import { stallOptions } from './options.js';
+import { reportWorkerError } from './worker-errors.js';
 import type { OutageSink } from '../src/redis.js';
 
 export interface NotificationWorkerOptions {
@@ -65,10 +66,7 @@ export function startNotificationWorker(
     ...stallOptions(lockMs),
     settings: { backoffStrategy: notifyBackoff(backoffBaseMs, backoffMaxMs) },
   });
-  worker.on('error', (err) => {
-    if (!options.outages.noteOutage(`worker:${NOTIFY_QUEUE}`, err))
-      deps.log.error({ err }, 'notification worker error');
-  });
+  worker.on('error', (err) => reportWorkerError(deps.log, options.outages, `worker:${NOTIFY_QUEUE}`, err));
   worker.on('failed', (job, err) => {
     if (!job) return;
     const status = err instanceof NotificationDeliveryError ? err.status : undefined;

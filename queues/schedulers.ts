@@ -8,6 +8,7 @@ import type { Logger } from '../src/log.js';
 import type { OutageSink } from '../src/redis.js';
 import { isStoreUnavailable } from '../src/store/errors.js';
 import { stallOptions } from './options.js';
+import { reportWorkerError } from './worker-errors.js';
 import { MAINTENANCE_QUEUE } from './names.js';
 import { maintenanceProcessor, type MaintenanceDeps, type MaintenanceJob } from './processors/maintenance.js';
 
@@ -61,10 +62,7 @@ export async function startMaintenance(
     if (isStoreUnavailable(err)) log.warn({ job: job?.name, err: err.message }, 'maintenance pass cut short');
     else log.error({ err, job: job?.name }, 'maintenance job failed');
   });
-  worker.on('error', (err) => {
-    if (!outages.noteOutage(`worker:${MAINTENANCE_QUEUE}`, err))
-      log.error({ err }, 'maintenance worker error');
-  });
+  worker.on('error', (err) => reportWorkerError(log, outages, `worker:${MAINTENANCE_QUEUE}`, err));
   return {
     queue,
     worker,

@@ -11,6 +11,7 @@ import type { OutageSink } from '../src/redis.js';
 import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
 import { DELIVERY_QUEUES, type DeliveryJobData } from './names.js';
 import { stallOptions } from './options.js';
+import { reportWorkerError } from './worker-errors.js';
 import { deliveryProcessor } from './processors/deliver.js';
 
 export interface DeliveryWorkerOptions {
@@ -48,10 +49,7 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
     });
     ref.worker = w;
     options.metrics?.watchWorker(w);
-    w.on('error', (err) => {
-      if (!options.outages.noteOutage(`worker:${w.name}`, err))
-        deps.log.error({ err, target }, 'delivery worker error');
-    });
+    w.on('error', (err) => reportWorkerError(deps.log, options.outages, `worker:${w.name}`, err, { target }));
     deps.callers[target].onStateChange((state) => {
       if (state !== 'open') return;
       w.rateLimit(options.breakerResetMs).catch((err: unknown) =>
