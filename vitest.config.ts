@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // `unit` needs nothing running; `integration` and `browser` (which also drives Chromium) each get a
 // throwaway Redis on a free port, started once by the global setup and stopped after the run (its URL
-// reaches tests via inject('redisUrl')).
+// reaches tests via inject('redisUrl')). `fuzz` (generated requests against a running gateway) and
+// `chaos` (real processes killed, Redis killed, partners down) run after the rest, one file at a time,
+// so their figures are not skewed by other suites sharing the two cores. Their size is set by
+// FUZZ_SCALE and CHAOS_SCALE: `quick` (the default: CI) or `full` (npm run test:fuzz, test:chaos).
 export default defineConfig({
   test: {
     projects: [
@@ -32,6 +35,29 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 30 * 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          testTimeout: 60 * 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],
