@@ -192,6 +192,14 @@ export function problemResponses(errors: ErrorSpec): Record<string, Response> {
         ...(status === 401
           ? { 'WWW-Authenticate': { description: 'the expected scheme', schema: { type: 'string' } } }
           : {}),
+        ...(status === 503
+          ? {
+              'Retry-After': {
+                description: 'seconds to wait before trying again (intake: with the same Idempotency-Key)',
+                schema: { type: 'integer', minimum: 1 },
+              },
+            }
+          : {}),
       },
       content: { 'application/problem+json': { schema: ref('Problem') } },
       'x-error-codes': codes,

@@ -2,8 +2,9 @@
  * Poison among valid transfers to the same partner: stored transfers the national adapter cannot
  * encode (an exception inside the adapter, before any request leaves) and ones whose personal data
  * does not open. They fail alone with DELIVERY_ERROR after a bounded number of tries and spend no
- * attempts; the partner's breaker stays closed; the valid transfers drain at the same rate as a run
- * without poison (measured in the same cluster, one after the other).
+ * attempts; the partner's breaker stays closed; every valid transfer goes out on its first attempt,
+ * held back by nothing, and the drain time is reported beside that of a run without poison in the
+ * same cluster (the partner's rate limit bounds both).
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,8 +118,16 @@ describe('chaos: poison transfers among valid ones to the same partner', () => {
       expect(cluster.partners.national.state.records.has(t.doc.id)).toBe(false);
     }
     expect(breakerOpened).toBe(0);
-    // Rate-limited either way: the poison costs the valid ones nothing beyond noise.
-    expect(withPoisonS).toBeLessThan(baselineS * 1.5 + 1);
+    // Nothing held a valid transfer back: each went out on its first attempt, with no failed attempt
+    // and no wait in between (the drain times above are figures, not assertions: the machine is shared).
+    for (const id of client.acknowledged) {
+      const t = await reader.store.get(id);
+      expect({ id, attempts: t?.attempts, events: t?.events.map((e) => e.type) }).toEqual({
+        id,
+        attempts: 1,
+        events: ['accepted', 'submitted'],
+      });
+    }
     // Each poison transfer's cause is logged once (as it fails); nothing else is an error.
     expect(causeLines).toHaveLength(POISON);
     expect(errors.length).toBe(POISON);
