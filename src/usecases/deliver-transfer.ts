@@ -113,12 +113,24 @@ class CrashMark {
     await this.store.incrementField(this.id, CRASH_MARK, -1);
   }
 
-  /** The run left partner code alive: the crash count starts again from zero. */
+  /**
+   * The run left partner code alive: the crash count starts again from zero. Written even through a
+   * store outage (retried for a while), or a run cut short by the outage would count as a crash.
+   */
   async clear(): Promise<void> {
     if (!this.entered) return;
     this.inside = false;
     this.entered = false;
-    await this.store.setFields(this.id, { [CRASH_MARK]: '0' });
+    const giveUpAt = Date.now() + 30_000;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        await this.store.setFields(this.id, { [CRASH_MARK]: '0' });
+        return;
+      } catch (err) {
+        if (!isStoreUnavailable(err) || Date.now() > giveUpAt) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  * number of tries, the cause is logged once, and valid transfers to the same partner go through.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/store/errors.js';
 import { transferBody } from '../helpers/bodies.js';
 import { api, KEYS } from '../helpers/gateway.js';
 import { storePoison } from '../helpers/poison.js';
@@ -86,5 +87,41 @@ describe('poison transfers among valid ones to the same partner', () => {
     expect(failedLines).toHaveLength(poison.length);
     for (const id of poison) expect(failedLines.filter((l) => l.includes(id))).toHaveLength(1);
     expect(lines.some((l) => l.includes('breaker open'))).toBe(false);
+  });
+
+  it('a store outage as a run leaves partner code does not count as a crash of that run', async () => {
+    const store = w.gw.store;
+    const setFields = store.setFields.bind(store);
+    let refused = 0;
+    // The store is unreachable for the first two tries of clearing the crash mark.
+    store.setFields = async (id, fields) => {
+      if (fields.crashRuns === '0' && refused < 2) {
+        refused += 1;
+        throw new StoreUnavailableError();
+      }
+      return setFields(id, fields);
+    };
+    try {
+      const res = await api(w.gw.url, 'POST', '/v1/transfers', {
+        key: KEYS.beijing,
+        body: transferBody(
+          {
+            externalRef: 'BJ-ISO-HICCUP',
+            destination: { provinceCode: '31', orgFullName: '共青团上海市黄浦区委员会' },
+          },
+          5599,
+        ),
+        headers: { 'idempotency-key': 'iso-hiccup' },
+      });
+      const id = String(res.body.id);
+      await until('the transfer to be submitted', async () => (await store.get(id))?.state === 'submitted');
+      await until(
+        'the crash mark to be cleared',
+        async () => (await store.get(id))?.fields.crashRuns === '0',
+      );
+      expect(refused).toBe(2);
+    } finally {
+      store.setFields = setFields;
+    }
   });
 });
