@@ -14,21 +14,30 @@ export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The `charset` parameter of a Content-Type header, lower-cased, or undefined when there is none. */
+/**
+ * The `charset` parameter of a Content-Type header, lower-cased, or undefined when there is none. A
+ * header that names two different charsets names none we can trust: answered as the foreign one.
+ */
 export function charsetOf(contentType: string | undefined): string | undefined {
   if (!contentType) return undefined;
+  let found: string | undefined;
   for (const param of contentType.split(';').slice(1)) {
     const eq = param.indexOf('=');
     if (eq < 0) continue;
     if (param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
-    return param
+    const value = param
       .slice(eq + 1)
       .trim()
       .replace(/^"(.*)"$/, '$1')
       .toLowerCase();
+    if (found !== undefined && canonical(found) !== canonical(value))
+      return canonical(found) === 'utf-8' ? value : found;
+    found = value;
   }
-  return undefined;
+  return found;
 }
+
+const canonical = (charset: string): string => (charset === 'utf8' ? 'utf-8' : charset);
 
 /** Refuses a declared charset other than UTF-8. */
 export function requireUtf8Charset(contentType: string | undefined): void {

@@ -791,6 +791,8 @@ describe('requests that are not well-formed HTTP, and odd headers', () => {
     ['an unbalanced quote', 'application/json; charset="utf-8', 415],
     ['an empty charset', 'application/json; charset=', 415],
     ['a charset listed twice, the first foreign', 'application/json; charset=gbk; charset=utf-8', 415],
+    ['a charset listed twice, the second foreign', 'application/json; charset=utf-8; charset=gbk', 415],
+    ['utf-8 listed twice', 'application/json; charset=utf-8; charset=UTF8', 202],
     ['no subtype', 'application', 415],
     ['text/plain', 'text/plain; charset=utf-8', 415],
     ['form data', 'multipart/form-data; boundary=x', 415],
