@@ -1,70 +1,98 @@
 /**
- * The one place adapters are registered. Adding a partner means one line here and one folder;
- * an unknown id is a configuration error and throws.
+ * The one place partners are registered: adding a partner is its folder (adapter, wire format,
+ * simulator, descriptor) and one line in BUILT_IN_PARTNERS. Everything else — configuration and its
+ * environment variables, queues, workers, callback routes and secrets, the dashboard, metric labels,
+ * routing defaults, the demo and the fixture generator — is derived from the registry.
  */
-import type { AxiosInstance } from 'axios';
-import type { Target } from '../src/domain/transfer.js';
-import type { TransferAdapter } from './adapter.js';
-import { fujianConfigSchema, type FujianConfigInput } from './fujian/config.js';
-import { FujianAdapter } from './fujian/index.js';
-import { guangdongConfigSchema, type GuangdongConfigInput } from './guangdong/config.js';
-import { GuangdongAdapter } from './guangdong/index.js';
-import { nationalConfigSchema, type NationalConfigInput } from './national/config.js';
-import { NationalAdapter } from './national/index.js';
+import { fujianPartner } from './fujian/partner.js';
+import { guangdongPartner } from './guangdong/partner.js';
+import { nationalPartner } from './national/partner.js';
+import type { Routes } from '../src/domain/routing.js';
+import { PARTNER_ID } from '../src/domain/transfer.js';
+import { UnknownPartnerError, type PartnerConfigBase, type PartnerDescriptor } from './partner.js';
 
-export interface AdapterConfigs {
-  national: NationalConfigInput;
-  guangdong: GuangdongConfigInput;
-  fujian: FujianConfigInput;
-}
+export { UnknownPartnerError };
+export type { PartnerDescriptor };
 
-/** Each adapter's config schema, for the gateway's config to parse at start. */
-export const ADAPTER_CONFIG_SCHEMAS = {
-  national: nationalConfigSchema,
-  guangdong: guangdongConfigSchema,
-  fujian: fujianConfigSchema,
-} as const;
+export const BUILT_IN_PARTNERS: readonly PartnerDescriptor<PartnerConfigBase>[] = [
+  nationalPartner,
+  guangdongPartner,
+  fujianPartner,
+];
 
-export const ADAPTER_IDS: readonly Target[] = ['national', 'guangdong', 'fujian'];
+const ENV_PREFIX = /^[A-Z][A-Z0-9_]{1,31}$/;
 
-export class UnknownAdapterError extends Error {
-  constructor(readonly target: string) {
-    super(`no adapter for target "${target}"; known: ${ADAPTER_IDS.join(', ')}`);
-    this.name = 'UnknownAdapterError';
+export class PartnerRegistry {
+  private readonly byId: ReadonlyMap<string, PartnerDescriptor<PartnerConfigBase>>;
+
+  /** Checks the descriptors against each other: a clash is a programming error, refused at start. */
+  constructor(descriptors: readonly PartnerDescriptor<PartnerConfigBase>[] = BUILT_IN_PARTNERS) {
+    const problems: string[] = [];
+    const seen = (what: string, values: string[]) => {
+      const dup = values.filter((v, i) => values.indexOf(v) !== i);
+      if (dup.length) problems.push(`${what} used twice: ${[...new Set(dup)].join(', ')}`);
+    };
+    for (const d of descriptors) {
+      if (!PARTNER_ID.test(d.id)) problems.push(`partner id "${d.id}" must match ${String(PARTNER_ID)}`);
+      if (!ENV_PREFIX.test(d.envPrefix)) problems.push(`${d.id}: envPrefix must match ${String(ENV_PREFIX)}`);
+    }
+    seen(
+      'partner id',
+      descriptors.map((d) => d.id),
+    );
+    seen(
+      'envPrefix',
+      descriptors.map((d) => d.envPrefix),
+    );
+    seen(
+      'queue',
+      descriptors.map((d) => d.queue),
+    );
+    seen(
+      'province',
+      descriptors.flatMap((d) => (d.provinces === 'rest' ? [] : [...d.provinces])),
+    );
+    const rest = descriptors.filter((d) => d.provinces === 'rest');
+    if (rest.length !== 1)
+      problems.push(`exactly one partner serves the rest of the provinces, not ${rest.length}`);
+    if (problems.length) throw new Error(`partner registry: ${problems.join('; ')}`);
+    this.byId = new Map(descriptors.map((d) => [d.id, d]));
+  }
+
+  get ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  all(): PartnerDescriptor<PartnerConfigBase>[] {
+    return [...this.byId.values()];
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: string): PartnerDescriptor<PartnerConfigBase> {
+    const d = this.byId.get(id);
+    if (!d) throw new UnknownPartnerError(id, this.ids);
+    return d;
+  }
+
+  /** The partner that serves every destination no other partner claims. */
+  get rest(): string {
+    return this.all().find((d) => d.provinces === 'rest')?.id ?? '';
+  }
+
+  /** The default routing: each partner's own codes, and the partner that serves the rest. */
+  routes(): Routes {
+    return { table: this.defaultRoutes(), rest: this.rest };
+  }
+
+  /** The default routing table: province code → partner id, for the codes partners claim. */
+  defaultRoutes(): Record<string, string> {
+    return Object.fromEntries(
+      this.all().flatMap((d) => (d.provinces === 'rest' ? [] : d.provinces.map((code) => [code, d.id]))),
+    );
   }
 }
 
-/**
- * Builds one adapter. The config is parsed with that adapter's schema (a ZodError names what is
- * wrong), so untyped config from the environment is safe to pass.
- */
-export function createAdapter<T extends Target>(
-  target: T,
-  config: AdapterConfigs[T],
-  http?: AxiosInstance,
-): TransferAdapter;
-export function createAdapter(target: string, config: unknown, http?: AxiosInstance): TransferAdapter;
-export function createAdapter(target: string, config: unknown, http?: AxiosInstance): TransferAdapter {
-  switch (target) {
-    case 'national':
-      return new NationalAdapter(nationalConfigSchema.parse(config), http);
-    case 'guangdong':
-      return new GuangdongAdapter(guangdongConfigSchema.parse(config), http);
-    case 'fujian':
-      return new FujianAdapter(fujianConfigSchema.parse(config), http);
-    default:
-      throw new UnknownAdapterError(target);
-  }
-}
-
-/** One adapter per target, sharing an HTTP client if given. */
-export function createAdapters(
-  configs: AdapterConfigs,
-  http?: AxiosInstance,
-): Record<Target, TransferAdapter> {
-  return {
-    national: createAdapter('national', configs.national, http),
-    guangdong: createAdapter('guangdong', configs.guangdong, http),
-    fujian: createAdapter('fujian', configs.fujian, http),
-  };
-}
+export const builtInPartners = new PartnerRegistry();

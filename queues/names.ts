@@ -1,14 +1,8 @@
 /**
  * Queue names, in one place. NEVER RENAME a queue: jobs already waiting in Redis under the old name
- * would be orphaned. Add new names instead.
+ * would be orphaned. Add new names instead. Each partner's delivery queue is named in its descriptor
+ * (adapters/<partner>/partner.ts), under the same rule.
  */
-import type { Target } from '../src/domain/transfer.js';
-
-export const DELIVERY_QUEUES: Readonly<Record<Target, string>> = {
-  national: 'deliver-national',
-  guangdong: 'deliver-guangdong',
-  fujian: 'deliver-fujian',
-};
 
 export const NOTIFY_QUEUE = 'notify-beijing';
 /** Periodic work: reconciliation with partners, local-report tracking, the delivery watchdog. */

@@ -1,26 +1,33 @@
 /**
- * The producing side of the delivery queues: one BullMQ Queue per target, sharing one connection.
+ * The producing side of the delivery queues: one BullMQ Queue per partner (named in its descriptor),
+ * sharing one connection.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TARGETS, type Target } from '../src/domain/transfer.js';
-import { DELIVERY_QUEUES, deliveryJobId, type DeliveryJobData } from './names.js';
+import { UnknownPartnerError } from '../adapters/partner.js';
+import type { Target } from '../src/domain/transfer.js';
+import { deliveryJobId, type DeliveryJobData } from './names.js';
 import { deliveryJobOptions } from './options.js';
 
 export class DeliveryProducer {
+  /** Each partner's delivery queue, by partner id. */
   readonly queues: Readonly<Record<Target, Queue<DeliveryJobData>>>;
 
-  constructor(connection: Redis, prefix: string) {
-    const make = (t: Target) => new Queue<DeliveryJobData>(DELIVERY_QUEUES[t], { connection, prefix });
-    this.queues = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<
-      Target,
-      Queue<DeliveryJobData>
-    >;
+  constructor(connection: Redis, prefix: string, partners: readonly { id: Target; queue: string }[]) {
+    this.queues = Object.fromEntries(
+      partners.map((p) => [p.id, new Queue<DeliveryJobData>(p.queue, { connection, prefix })]),
+    );
+  }
+
+  queue(target: Target): Queue<DeliveryJobData> {
+    const q = this.queues[target];
+    if (!q) throw new UnknownPartnerError(target, Object.keys(this.queues));
+    return q;
   }
 
   /** Idempotent per (transfer, generation): adding the same generation twice leaves one job. */
   async enqueue(transferId: string, target: Target, generation: number): Promise<void> {
-    await this.queues[target].add(
+    await this.queue(target).add(
       'deliver',
       { transferId },
       { ...deliveryJobOptions, jobId: deliveryJobId(transferId, generation) },

@@ -1,15 +1,16 @@
 /**
- * Delivery workers: one BullMQ Worker per target. When a partner's breaker opens in this process, the
+ * Delivery workers: one BullMQ Worker per partner. When a partner's breaker opens in this process, the
  * target's whole queue is paused in Redis for the breaker's reset time (BullMQ's shared rate limit),
  * so workers in every process stop taking that partner's jobs, and the half-open probe decides.
  */
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TARGETS, type Target } from '../src/domain/transfer.js';
+import type { Partner } from '../src/delivery/partner-set.js';
+import type { Target } from '../src/domain/transfer.js';
 import type { Metrics } from '../src/metrics.js';
 import type { OutageSink } from '../src/redis.js';
 import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
-import { DELIVERY_QUEUES, type DeliveryJobData } from './names.js';
+import type { DeliveryJobData } from './names.js';
 import { stallOptions } from './options.js';
 import { reportWorkerError } from './worker-errors.js';
 import { deliveryProcessor } from './processors/deliver.js';
@@ -31,14 +32,15 @@ export interface DeliveryWorkers {
 }
 
 export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorkerOptions): DeliveryWorkers {
-  const make = (target: Target): Worker<DeliveryJobData> => {
+  const make = (partner: Partner): Worker<DeliveryJobData> => {
+    const target = partner.id;
     // The processor needs its own worker (to pause the queue); it only asks once jobs run.
     const ref: { worker?: Worker<DeliveryJobData> } = {};
     const processor = deliveryProcessor(deps, () => {
       if (!ref.worker) throw new Error('worker not started');
       return ref.worker;
     });
-    const w = new Worker<DeliveryJobData>(DELIVERY_QUEUES[target], processor, {
+    const w = new Worker<DeliveryJobData>(partner.queue, processor, {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -50,7 +52,7 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
     ref.worker = w;
     options.metrics?.watchWorker(w);
     w.on('error', (err) => reportWorkerError(deps.log, options.outages, `worker:${w.name}`, err, { target }));
-    deps.callers[target].onStateChange((state) => {
+    partner.caller.onStateChange((state) => {
       if (state !== 'open') return;
       w.rateLimit(options.breakerResetMs).catch((err: unknown) =>
         deps.log.error({ err, target }, 'could not pause the queue for an open breaker'),
@@ -58,10 +60,9 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
     });
     return w;
   };
-  const workers = Object.fromEntries(TARGETS.map((t) => [t, make(t)])) as Record<
-    Target,
-    Worker<DeliveryJobData>
-  >;
+  const workers: Record<Target, Worker<DeliveryJobData>> = Object.fromEntries(
+    deps.partners.all().map((p) => [p.id, make(p)]),
+  );
   return {
     workers,
     async close() {

@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { checkDigit } from '../src/domain/id-number.js';
+import { builtInPartners } from '../adapters/registry.js';
 import { loadDotenvFile } from './lib/dotenv.js';
 
 interface Sample {
@@ -87,14 +88,15 @@ const SAMPLES: Sample[] = [
 export interface SeedOptions {
   gatewayUrl: string;
   apiKey: string;
-  partners: Record<'national' | 'guangdong' | 'fujian', string>;
+  /** Each partner simulator's base URL, by partner id (its control endpoints act for the samples). */
+  partners: Readonly<Record<string, string>>;
   log: (line: string) => void;
   timeoutMs?: number;
 }
 
 interface TransferView {
   id: string;
-  target: 'national' | 'guangdong' | 'fujian';
+  target: string;
   state: string;
   localReport: { overdue?: boolean } | null;
 }
@@ -172,11 +174,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ok = await seedDemo({
     gatewayUrl: env.PUBLIC_URL ?? 'http://127.0.0.1:3000',
     apiKey: keys.find((k) => k.id === 'beijing')?.key ?? '',
-    partners: {
-      national: env.NATIONAL_BASE_URL ?? '',
-      guangdong: env.GUANGDONG_BASE_URL ?? '',
-      fujian: env.FUJIAN_BASE_URL ?? '',
-    },
+    partners: Object.fromEntries(
+      builtInPartners.all().map((d) => [d.id, env[`${d.envPrefix}_BASE_URL`] ?? '']),
+    ),
     log: (line) => console.log(`[seed] ${line}`),
   });
   process.exit(ok ? 0 : 1);

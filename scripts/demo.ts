@@ -10,10 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { configSchema } from '../src/config/index.js';
-import { startFujianSimulator } from '../adapters/fujian/simulator.js';
-import { startGuangdongSimulator } from '../adapters/guangdong/simulator.js';
-import { startNationalSimulator } from '../adapters/national/simulator.js';
+import { builtInPartners } from '../adapters/registry.js';
+import { configKeys, loadConfig, type Config } from '../src/config/index.js';
 import { startBeijingReceiver } from './beijing-receiver.js';
 import { seedDemo } from './demo-seed.js';
 import { loadDotenvFile } from './lib/dotenv.js';
@@ -104,7 +102,7 @@ if (notifyUrl.hostname !== '127.0.0.1') {
 /** The caller's environment without any variable the gateway's configuration reads, plus .env.example. */
 function componentEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(configSchema.shape)) delete env[key];
+  for (const key of configKeys()) delete env[key];
   return { ...env, ...demoEnv, ...extra };
 }
 
@@ -126,75 +124,51 @@ function apiKeyLines(): string[] {
 // ---------------------------------------------------------------------------------------------------
 // What runs, in start order. Partner simulators (3101-3103) and the Beijing receiver (3900) go here.
 
-const partnerUrl = (key: string) => {
-  const url = new URL(need(key));
-  if (url.hostname !== '127.0.0.1')
-    fail(`${key} in .env.example must point at 127.0.0.1: the demo starts a simulator there`);
-  return { url: url.origin, port: Number(url.port || 80) };
-};
-const partners = {
-  national: partnerUrl('NATIONAL_BASE_URL'),
-  guangdong: partnerUrl('GUANGDONG_BASE_URL'),
-  fujian: partnerUrl('FUJIAN_BASE_URL'),
-};
+// The partners come from the registry, configured by the same .env.example the gateway reads: each
+// simulator listens where the gateway will look for its partner.
+let config: Config;
+try {
+  config = loadConfig(demoEnv);
+} catch (err) {
+  fail(`.env.example is not a valid configuration: ${(err as Error).message}`);
+}
+const partners = builtInPartners.all().map((d) => {
+  const settings = config.partners[d.id];
+  if (!settings) fail(`.env.example configures no partner ${d.id}`);
+  const url = new URL(settings.config.baseUrl);
+  if (url.hostname !== '127.0.0.1') {
+    fail(
+      `${d.envPrefix}_BASE_URL in .env.example must point at 127.0.0.1: the demo starts a simulator there`,
+    );
+  }
+  return { d, settings, url: url.origin, port: Number(url.port || 80) };
+});
 /** The simulators decide on their own: approval after a few seconds, local reporting a little later. */
-const simulated = (port: number, secretKey: string) => ({
+const simulated = (port: number, callbackSecret: string) => ({
   port,
   host: '127.0.0.1',
   gatewayUrl: gatewayUrl,
-  callbackSecret: need(secretKey).split(',')[0]?.trim() ?? '',
+  callbackSecret,
   decision: { mode: 'approve' as const, delayMs: 5_000 },
   localReportDelayMs: 8_000,
 });
 const firstLine = (log: (line: string) => void) => ({ warn: (message: string) => log(message) });
 
 const COMPONENTS: Component[] = [
-  {
-    name: 'national',
+  ...partners.map(({ d, settings, url, port }): Component => ({
+    name: d.id,
     kind: 'inProcess',
-    ports: [partners.national.port],
-    readyUrl: `${partners.national.url}/__control/state`,
+    ports: [port],
+    readyUrl: `${url}/__control/state`,
     start: async (log) => {
-      const sim = await startNationalSimulator({
-        ...simulated(partners.national.port, 'CALLBACK_SECRETS_NATIONAL'),
-        credentials: { clientId: need('NATIONAL_CLIENT_ID'), clientSecret: need('NATIONAL_CLIENT_SECRET') },
-        expireAfterMs: 10 * 86_400_000, // the 10-day lapse, for real
+      const sim = await d.startSimulator(settings.config, {
+        ...simulated(port, settings.callbackSecrets[0] ?? ''),
         logger: firstLine(log),
       });
       return { stop: () => sim.close() };
     },
-    banner: [`${partners.national.url}  (智慧团建 simulator: OAuth2 + REST; faults at /__control/faults)`],
-  },
-  {
-    name: 'guangdong',
-    kind: 'inProcess',
-    ports: [partners.guangdong.port],
-    readyUrl: `${partners.guangdong.url}/__control/state`,
-    start: async (log) => {
-      const sim = await startGuangdongSimulator({
-        ...simulated(partners.guangdong.port, 'CALLBACK_SECRETS_GUANGDONG'),
-        credentials: { appId: need('GUANGDONG_APP_ID'), appSecret: need('GUANGDONG_APP_SECRET') },
-        logger: firstLine(log),
-      });
-      return { stop: () => sim.close() };
-    },
-    banner: [`${partners.guangdong.url}  (Guangdong simulator: HMAC-SHA256 signed {code,msg,data})`],
-  },
-  {
-    name: 'fujian',
-    kind: 'inProcess',
-    ports: [partners.fujian.port],
-    readyUrl: `${partners.fujian.url}/__control/state`,
-    start: async (log) => {
-      const sim = await startFujianSimulator({
-        ...simulated(partners.fujian.port, 'CALLBACK_SECRETS_FUJIAN'),
-        credentials: { appId: need('FUJIAN_APP_ID'), appKey: need('FUJIAN_APP_KEY') },
-        logger: firstLine(log),
-      });
-      return { stop: () => sim.close() };
-    },
-    banner: [`${partners.fujian.url}  (Fujian simulator: HMAC-SM3 signed envelope)`],
-  },
+    banner: [`${url}  (${d.label} simulator; faults at /__control/faults)`],
+  })),
   // Before the gateway, so the first notifications have somewhere to go.
   {
     name: 'beijing',
@@ -417,11 +391,7 @@ async function main(): Promise<void> {
     await seedDemo({
       gatewayUrl,
       apiKey: keys.find((k) => k.id === 'beijing')?.key ?? '',
-      partners: {
-        national: partners.national.url,
-        guangdong: partners.guangdong.url,
-        fujian: partners.fujian.url,
-      },
+      partners: Object.fromEntries(partners.map((p) => [p.d.id, p.url])),
       log: (line) => say('seed', line),
     });
   }

@@ -24,8 +24,6 @@ import { answerClientErrors } from './http/client-errors.js';
 import { createWorkerApp } from './http/worker-app.js';
 import { OrgCache } from './delivery/org-cache.js';
 import { Metrics } from './metrics.js';
-import type { PartnerCaller } from './delivery/partner-caller.js';
-import type { Target } from './domain/transfer.js';
 import { Authenticator } from './http/auth.js';
 import { breakerReadiness, redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
@@ -38,11 +36,14 @@ import type { DeliveryDeps } from './usecases/deliver-transfer.js';
 import { DeliveryWatchdog } from './usecases/delivery-watchdog.js';
 import type { LocalReportDeps } from './usecases/local-reports.js';
 import type { ReconcileDeps } from './usecases/reconcile.js';
-import type { IntakeDeps } from './usecases/create-transfer.js';
+import { builtInPartners, type PartnerRegistry } from '../adapters/registry.js';
+import type { TransferRoutesDeps } from './http/transfers/routes.js';
 import { OutboxRelay } from './usecases/outbox-relay.js';
 import { Transitions } from './usecases/transitions.js';
 
 export interface GatewayOptions {
+  /** The partners (default: the built-in ones); the configuration must have been loaded for them. */
+  registry?: PartnerRegistry;
   clock?: Clock;
   log?: Logger;
   /** Tuning of the Beijing notification worker (tests shorten the backoff). */
@@ -87,12 +88,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Producers (adding jobs on the request path) share an auto-pipelined connection of their own.
   const producerConnection = health.watch(createRedis(config.REDIS_URL, 'api'), 'producer');
   const store = new TransferStore(redis, config.REDIS_PREFIX);
-  const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX);
+  const registry = options.registry ?? builtInPartners;
+  const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX, registry.all());
   const notifications = new NotificationProducer(producerConnection, config.REDIS_PREFIX);
   const transitions = new Transitions(store, notifications, log);
   const cipher = new PiiCipher(config.PII_KEYS);
   const background = new BackgroundTasks();
-  const intake: IntakeDeps = {
+  const intake: TransferRoutesDeps = {
     store,
     cipher,
     queue: producer,
@@ -100,6 +102,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_HOURS * 3600,
     background,
+    routes: config.routes,
+    isPartner: (id) => registry.has(id),
   };
   const relay = new OutboxRelay(store, producer, notifications, clock, log, {
     graceMs: config.OUTBOX_GRACE_MS,
@@ -107,24 +111,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   // The dashboard and the metrics show the maintenance queue even where no maintenance worker runs.
   const maintenanceQueue = createMaintenanceQueue(queueConnection, config.REDIS_PREFIX);
+  const deliveryQueues = Object.values(producer.queues);
   const metrics = new Metrics({
     store,
-    queues: [...Object.values(producer.queues), notifications.queue, maintenanceQueue],
+    partners: registry.ids,
+    queues: [...deliveryQueues, notifications.queue, maintenanceQueue],
     notifyQueue: notifications.queue,
     redis: health,
   });
-  const partners = buildPartners(config, redis, log, metrics);
-  for (const [target, caller] of Object.entries(partners.callers) as [Target, PartnerCaller][]) {
-    caller.onStateChange((state) => metrics.breakerChanged(target, state));
-  }
-  const { adapters, callers } = partners;
+  const partners = buildPartners(config, registry, redis, log, metrics);
+  for (const p of partners.all()) p.caller.onStateChange((state) => metrics.breakerChanged(p.id, state));
   const delivery: DeliveryDeps = {
     orgCache: new OrgCache(),
     store,
     transitions,
     cipher,
-    adapters,
-    callers,
+    partners,
     clock,
     log,
     settings: {
@@ -136,12 +138,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       maxErrors: config.DELIVERY_MAX_ERRORS,
     },
   };
-  const applyDeps = { transitions, clock, localReportDueDays: config.LOCAL_REPORT_DUE_DAYS };
+  const applyDeps = { transitions, clock, partners, localReportDueDays: config.LOCAL_REPORT_DUE_DAYS };
   const reconcile: ReconcileDeps = {
     ...applyDeps,
     store,
-    adapters,
-    callers,
     log,
     staleAfterMs: config.RECONCILE_STALE_AFTER_MS,
   };
@@ -156,18 +156,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const watchdog = new DeliveryWatchdog(
     store,
     transitions,
-    producer.queues,
     producer,
     clock,
     log,
     config.WATCHDOG_MIN_AGE_MS,
     config.DELIVERY_MAX_ATTEMPTS,
   );
-  const actions: ActionDeps = { store, transitions, queue: producer, adapters, callers, clock };
+  const actions: ActionDeps = { store, transitions, queue: producer, partners, clock };
 
   let httpApp: Express;
   // BullMQ classes report their connections' errors as events: an outage is logged once, by health.
-  for (const q of [...Object.values(producer.queues), notifications.queue, maintenanceQueue]) {
+  for (const q of [...deliveryQueues, notifications.queue, maintenanceQueue]) {
     q.on('error', (err) => {
       if (!health.noteOutage(`queue:${q.name}`, err)) log.error({ err, queue: q.name }, 'queue error');
     });
@@ -175,7 +174,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const readiness = [
     redisReadiness(redis, health),
     breakerReadiness(() =>
-      Object.fromEntries(Object.entries(partners.callers).map(([t, c]) => [t, `breaker ${c.state}`])),
+      Object.fromEntries(partners.all().map((p) => [p.id, `breaker ${p.caller.state}`])),
     ),
   ];
   if (config.ROLE === 'worker') {
@@ -192,27 +191,31 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       trustProxy: config.TRUST_PROXY,
       notifications: { queue: notifications.queue, store },
       actions,
-      orgs: { adapters, callers },
+      orgs: { partners, routes: config.routes },
       callbacks: {
         ...applyDeps,
         store,
-        adapters,
         log,
-        bodyLimitBytes: config.BODY_LIMIT_BYTES,
-        secrets: {
-          national: config.CALLBACK_SECRETS_NATIONAL,
-          guangdong: config.CALLBACK_SECRETS_GUANGDONG,
-          fujian: config.CALLBACK_SECRETS_FUJIAN,
-        },
+        secretsOf: (target) => config.partners[target]?.callbackSecrets ?? [],
         onOutcome: (target, outcome) => metrics.callbacks.inc({ target, outcome }),
       },
       dashboard: {
-        queues: [...Object.values(producer.queues), notifications.queue, maintenanceQueue],
+        queues: [
+          ...partners.all().map((p) => ({
+            queue: producer.queue(p.id),
+            description: `Deliveries to the ${p.label}`,
+          })),
+          { queue: notifications.queue, description: 'State-change notifications to the Beijing system' },
+          {
+            queue: maintenanceQueue,
+            description: 'Reconciliation, local-report tracking and the delivery watchdog',
+          },
+        ],
         user: config.OPS_USER,
         password: config.OPS_PASSWORD,
         readOnly: config.DASHBOARD_READ_ONLY,
       },
-      ops: { queues: producer.queues, callers, log },
+      ops: { queues: producer, partners, log },
       store: health,
     });
   }

@@ -7,7 +7,7 @@
 import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState, CallObserver, PartnerOperation } from './delivery/partner-caller.js';
-import { STATES, TARGETS, type Target } from './domain/transfer.js';
+import { STATES, type Target } from './domain/transfer.js';
 import { isStoreUnavailable } from './store/errors.js';
 import type { TransferStore } from './store/transfer-store.js';
 
@@ -16,6 +16,8 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prio
 
 export interface MetricsSources {
   store: TransferStore;
+  /** The partner ids (metric labels). */
+  partners: readonly Target[];
   queues: readonly Queue[];
   notifyQueue: Queue;
   /** The process's Redis connections (src/redis.ts RedisHealth). */
@@ -92,7 +94,7 @@ export class Metrics implements CallObserver {
       labelNames: ['target', 'state'],
       registers,
     });
-    for (const t of TARGETS) this.breakerState.set({ target: t }, 0);
+    for (const t of sources.partners) this.breakerState.set({ target: t }, 0);
 
     const { store, queues, notifyQueue } = sources;
     new Gauge({
@@ -101,7 +103,7 @@ export class Metrics implements CallObserver {
       labelNames: ['state', 'target'],
       registers,
       collect: tolerant(async function (this: Gauge<'state' | 'target'>) {
-        const counts = await store.countByStateAndTarget(STATES, TARGETS);
+        const counts = await store.countByStateAndTarget(STATES, sources.partners);
         this.reset();
         for (const c of counts) this.set({ state: c.state, target: c.target }, c.count);
       }),

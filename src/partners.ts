@@ -1,61 +1,37 @@
 /**
- * The partners as the core uses them: one adapter per target (from the registry), each behind its
- * shared rate limit and its circuit breaker. Built once per process from the configuration.
+ * The partners as the core uses them: one adapter per registered partner (built by its descriptor from
+ * its parsed configuration), each behind its shared rate limit and its circuit breaker. Built once per
+ * process from the configuration and the registry.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
 import type { Redis } from 'ioredis';
-import type { TransferAdapter } from '../adapters/adapter.js';
-import { createAdapters } from '../adapters/registry.js';
+import { UnknownPartnerError } from '../adapters/partner.js';
+import type { PartnerRegistry } from '../adapters/registry.js';
 import type { Config } from './config/index.js';
 import { PartnerCaller, type BreakerSettings, type CallObserver } from './delivery/partner-caller.js';
+import type { Partner, PartnerSet } from './delivery/partner-set.js';
 import { PartnerRateLimiter } from './delivery/rate-limiter.js';
-import { TARGETS, type Target } from './domain/transfer.js';
 import type { Logger } from './log.js';
 
-export interface Partners {
-  adapters: Readonly<Record<Target, TransferAdapter>>;
-  callers: Readonly<Record<Target, PartnerCaller>>;
+export interface Partners extends PartnerSet {
   breaker: BreakerSettings;
   shutdown(): void;
 }
 
-export function buildPartners(config: Config, redis: Redis, log: Logger, observer?: CallObserver): Partners {
+export function buildPartners(
+  config: Config,
+  registry: PartnerRegistry,
+  redis: Redis,
+  log: Logger,
+  observer?: CallObserver,
+): Partners {
   // Keep-alive: a season's worth of requests should not pay a TCP handshake each.
   const http = axios.create({
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 128 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 128 }),
   });
-  const timeoutMs = config.PARTNER_TIMEOUT_MS;
-  const adapters = createAdapters(
-    {
-      national: {
-        baseUrl: config.NATIONAL_BASE_URL,
-        clientId: config.NATIONAL_CLIENT_ID,
-        clientSecret: config.NATIONAL_CLIENT_SECRET,
-        timeoutMs,
-      },
-      guangdong: {
-        baseUrl: config.GUANGDONG_BASE_URL,
-        appId: config.GUANGDONG_APP_ID,
-        appSecret: config.GUANGDONG_APP_SECRET,
-        timeoutMs,
-      },
-      fujian: {
-        baseUrl: config.FUJIAN_BASE_URL,
-        appId: config.FUJIAN_APP_ID,
-        appKey: config.FUJIAN_APP_KEY,
-        timeoutMs,
-      },
-    },
-    http,
-  );
-  const rates: Record<Target, number> = {
-    national: config.RATE_LIMIT_NATIONAL,
-    guangdong: config.RATE_LIMIT_GUANGDONG,
-    fujian: config.RATE_LIMIT_FUJIAN,
-  };
   const breaker: BreakerSettings = {
     errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
     volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
@@ -63,18 +39,38 @@ export function buildPartners(config: Config, redis: Redis, log: Logger, observe
     rollingWindowMs: config.BREAKER_WINDOW_MS,
     callTimeoutMs: config.PARTNER_TIMEOUT_MS + 1_000,
   };
-  const callers = Object.fromEntries(
-    TARGETS.map((t) => {
-      const limiter = new PartnerRateLimiter(redis, `${config.REDIS_PREFIX}:ratelimit:${t}`, rates[t]);
-      return [t, new PartnerCaller(t, breaker, limiter, log, observer)];
-    }),
-  ) as Record<Target, PartnerCaller>;
+  const byId = new Map<string, Partner>();
+  for (const d of registry.all()) {
+    const settings = config.partners[d.id];
+    if (!settings) throw new UnknownPartnerError(d.id, Object.keys(config.partners));
+    const limiter = new PartnerRateLimiter(
+      redis,
+      `${config.REDIS_PREFIX}:ratelimit:${d.id}`,
+      settings.rateLimit,
+    );
+    byId.set(d.id, {
+      id: d.id,
+      label: d.label,
+      adapter: d.createAdapter(settings.config, http),
+      caller: new PartnerCaller(d.id, breaker, limiter, log, observer),
+      capabilities: d.capabilities,
+      queue: d.queue,
+      ...(d.memberPortal ? { memberPortal: d.memberPortal } : {}),
+    });
+  }
+  const ids = [...byId.keys()];
   return {
-    adapters,
-    callers,
+    ids,
     breaker,
+    has: (id) => byId.has(id),
+    get(id) {
+      const p = byId.get(id);
+      if (!p) throw new UnknownPartnerError(id, ids);
+      return p;
+    },
+    all: () => [...byId.values()],
     shutdown() {
-      for (const c of Object.values(callers)) c.shutdown();
+      for (const p of byId.values()) p.caller.shutdown();
     },
   };
 }

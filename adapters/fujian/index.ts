@@ -21,7 +21,7 @@ import { parsePartnerCallback } from '../callback.js';
 import { notSupported, type Org } from '../errors.js';
 import { parseWith } from '../http.js';
 import { FujianClient } from './client.js';
-import { fujianConfigSchema, type FujianConfigInput } from './config.js';
+import type { FujianConfig } from './config.js';
 import {
   CODES,
   METHODS,
@@ -107,18 +107,21 @@ const STATUS: Record<StatusData['zt'], PartnerStatus['status']> = {
   '4': 'expired',
 };
 
+/** What fujian offers (its descriptor and its adapter share it). */
+export const CAPABILITIES: Capabilities = {
+  checkOrg: false,
+  withdraw: false,
+  localReport: true,
+  accountCreation: false,
+};
+
 export class FujianAdapter implements TransferAdapter {
   readonly id = P;
-  readonly capabilities: Capabilities = {
-    checkOrg: false,
-    withdraw: false,
-    localReport: true,
-    accountCreation: false,
-  };
+  readonly capabilities = CAPABILITIES;
   private readonly client: FujianClient;
 
-  constructor(config: FujianConfigInput, http: AxiosInstance = axios.create(), now?: () => number) {
-    this.client = new FujianClient(fujianConfigSchema.parse(config), http, now);
+  constructor(config: FujianConfig, http: AxiosInstance = axios.create(), now?: () => number) {
+    this.client = new FujianClient(config, http, now);
   }
 
   async submit(request: SubmitRequest, options: CallOptions = {}): Promise<SubmitResult> {

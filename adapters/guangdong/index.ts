@@ -21,7 +21,7 @@ import { parsePartnerCallback } from '../callback.js';
 import { notSupported, type Org } from '../errors.js';
 import { parseWith, queryString } from '../http.js';
 import { GuangdongClient } from './client.js';
-import { guangdongConfigSchema, type GuangdongConfigInput } from './config.js';
+import type { GuangdongConfig } from './config.js';
 import {
   APPLY_STATUS,
   CODES,
@@ -119,18 +119,21 @@ const STATUS: Record<ApplyStatus['applyStatus'], PartnerStatus['status']> = {
   [APPLY_STATUS.EXPIRED]: 'expired',
 };
 
+/** What guangdong offers (its descriptor and its adapter share it). */
+export const CAPABILITIES: Capabilities = {
+  checkOrg: false,
+  withdraw: true,
+  localReport: true,
+  accountCreation: false,
+};
+
 export class GuangdongAdapter implements TransferAdapter {
   readonly id = P;
-  readonly capabilities: Capabilities = {
-    checkOrg: false,
-    withdraw: true,
-    localReport: true,
-    accountCreation: false,
-  };
+  readonly capabilities = CAPABILITIES;
   private readonly client: GuangdongClient;
 
-  constructor(config: GuangdongConfigInput, http: AxiosInstance = axios.create(), now?: () => number) {
-    this.client = new GuangdongClient(guangdongConfigSchema.parse(config), http, now);
+  constructor(config: GuangdongConfig, http: AxiosInstance = axios.create(), now?: () => number) {
+    this.client = new GuangdongClient(config, http, now);
   }
 
   async submit(request: SubmitRequest, options: CallOptions = {}): Promise<SubmitResult> {

@@ -27,7 +27,7 @@ import {
 } from '../errors.js';
 import { parseJson, parseWith, queryString, transientStatusError, type RawAnswer } from '../http.js';
 import { NationalClient } from './client.js';
-import { nationalConfigSchema, type NationalConfigInput } from './config.js';
+import type { NationalConfig } from './config.js';
 import {
   PATHS,
   REASON_CODES,
@@ -136,18 +136,21 @@ const STATUS_MAP = {
 
 const toOrg = (o: WireOrg): Org => ({ orgId: o.orgId, fullName: o.fullName });
 
+/** What national offers (its descriptor and its adapter share it). */
+export const CAPABILITIES: Capabilities = {
+  checkOrg: true,
+  withdraw: true,
+  localReport: false,
+  accountCreation: true,
+};
+
 export class NationalAdapter implements TransferAdapter {
   readonly id = P;
-  readonly capabilities: Capabilities = {
-    checkOrg: true,
-    withdraw: true,
-    localReport: false,
-    accountCreation: true,
-  };
+  readonly capabilities = CAPABILITIES;
   private readonly client: NationalClient;
 
-  constructor(config: NationalConfigInput, http: AxiosInstance = axios.create(), now?: () => number) {
-    this.client = new NationalClient(nationalConfigSchema.parse(config), http, now);
+  constructor(config: NationalConfig, http: AxiosInstance = axios.create(), now?: () => number) {
+    this.client = new NationalClient(config, http, now);
   }
 
   async submit(request: SubmitRequest, options: CallOptions = {}): Promise<SubmitResult> {

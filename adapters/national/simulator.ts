@@ -23,7 +23,7 @@ export interface NationalSimulatorOptions extends BaseSimulatorOptions<{
   clientId: string;
   clientSecret: string;
 }> {
-  /** Undecided applications lapse after this long (the 10-day rule, compressed). */
+  /** Undecided applications lapse after this long: the partner's 10-day rule by default, shorter in tests. */
   expireAfterMs?: number;
   tokenTtlSeconds?: number;
   /** ID numbers that already have a national account; everyone else gets one on approval. */
@@ -218,7 +218,7 @@ export async function startSimulator(
       options,
       fixture: orgsFixture,
       localReport: false,
-      expireAfterMs: options.expireAfterMs,
+      expireAfterMs: options.expireAfterMs ?? 10 * 86_400_000,
       createsAccount: (r) => !withAccounts.has(r.idNumber),
       extras: (r) => ({
         ...(r.decidedAt ? { decidedAt: r.decidedAt.toISOString() } : {}),

@@ -13,6 +13,7 @@
  *   node --import tsx scripts/bench/delivery.ts [--transfers 3000] [--concurrency 8] [--rounds 2]
  *     [--limit 50] [--out bench-results]
  */
+import { builtInPartners } from '../../adapters/registry.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +22,6 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startGuangdongSimulator } from '../../adapters/guangdong/simulator.js';
 import { startNationalSimulator } from '../../adapters/national/simulator.js';
-import { DELIVERY_QUEUES } from '../../queues/names.js';
 import { deliveryJobOptions } from '../../queues/options.js';
 import { loadDotenvFile } from '../lib/dotenv.js';
 import { freePort, redisVersion, startRedis } from '../lib/redis-server.js';
@@ -132,7 +132,7 @@ async function gatewayDrain(client: Redis, redisUrl: string): Promise<number> {
     logger: quiet,
   });
   const env = { NATIONAL_BASE_URL: sim.url, RATE_LIMIT_NATIONAL: '10000' };
-  const queue = new Queue(DELIVERY_QUEUES.national, { connection: client, prefix: PREFIX });
+  const queue = new Queue(builtInPartners.get('national').queue, { connection: client, prefix: PREFIX });
   try {
     await queue.pause();
     await ingest(redisUrl, env, N, { provinceCode: '31', orgFullName: '共青团上海市黄浦区委员会' });
@@ -207,7 +207,7 @@ async function limitedDrain(client: Redis, redisUrl: string) {
     logger: quiet,
   });
   const env = { GUANGDONG_BASE_URL: sim.url, RATE_LIMIT_GUANGDONG: String(L) };
-  const queue = new Queue(DELIVERY_QUEUES.guangdong, { connection: client, prefix: PREFIX });
+  const queue = new Queue(builtInPartners.get('guangdong').queue, { connection: client, prefix: PREFIX });
   try {
     await queue.pause();
     await ingest(redisUrl, env, n, { provinceCode: '44', orgFullName: '共青团广州市天河区委员会' });

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { configSchema } from '../../src/config/index.js';
+import { configKeys } from '../../src/config/index.js';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
 import {
   API_KEY,
@@ -79,7 +79,7 @@ function serverEnv(entry: Subject, redisUrl: string, port: number): NodeJS.Proce
     return gatewayEnv({ ...common, REDIS_PREFIX: 'bench-gw', ROLE: 'api' });
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(configSchema.shape)) delete env[key];
+  for (const key of configKeys()) delete env[key];
   return { ...env, ...common, REDIS_PREFIX: 'bench-baseline' };
 }
 

@@ -4,7 +4,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { configSchema } from '../../src/config/index.js';
+import { configKeys } from '../../src/config/index.js';
 import { checkDigit } from '../../src/domain/id-number.js';
 import { loadDotenvFile } from '../lib/dotenv.js';
 
@@ -43,7 +43,7 @@ export function transferBody(
 /** The gateway's environment: .env.example, then overrides; nothing inherited that its config reads. */
 export function gatewayEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(configSchema.shape)) delete env[key];
+  for (const key of configKeys()) delete env[key];
   return { ...env, ...loadDotenvFile(join(ROOT, '.env.example')), LOG_LEVEL: 'warn', ...overrides };
 }
 

@@ -1,5 +1,6 @@
 /** What every command gets, and how it reads its own options (node:util parseArgs, strict). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PARTNER_ID } from '../domain/transfer.js';
 import { CliConfigError, loadCliConfig } from '../config/cli.js';
 import { GatewayClient, type Fetch } from './client.js';
 import { UsageError } from './errors.js';
@@ -103,4 +104,12 @@ export function oneOf<T extends string>(
     throw new UsageError(`unknown ${what} "${raw}"; one of: ${allowed.join(', ')}`, command);
   }
   return found;
+}
+
+/** A partner id option: checked for its form here; whether the gateway has that partner, it says. */
+export function partnerId(command: readonly string[], raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!PARTNER_ID.test(raw))
+    throw new UsageError(`"${raw}" is not a partner id (tgw targets lists them)`, command);
+  return raw;
 }

@@ -3,6 +3,9 @@
  * reads process.env. A bad value stops the process with one message listing every problem.
  */
 import { z } from 'zod';
+import { builtInPartners, type PartnerRegistry } from '../../adapters/registry.js';
+import type { PartnerConfigBase, PartnerDescriptor } from '../../adapters/partner.js';
+import { checkRoutes, type Routes } from '../domain/routing.js';
 
 const scope = z.enum(['transfers:write', 'transfers:read', 'ops']);
 export type Scope = z.infer<typeof scope>;
@@ -64,10 +67,22 @@ const piiKeys = z
   .pipe(z.array(piiKey).min(1))
   .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
 
+const jsonObject = z.string().transform((raw, ctx): Record<string, unknown> => {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+  return z.NEVER;
+});
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const configSchema = z.object({
+export const coreSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   /** Which worker groups a worker process runs, so each can be scaled on its own. */
@@ -93,9 +108,6 @@ export const configSchema = z.object({
     .default('tgw'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   API_KEYS: jsonArray(apiKey),
-  CALLBACK_SECRETS_NATIONAL: whsecList,
-  CALLBACK_SECRETS_GUANGDONG: whsecList,
-  CALLBACK_SECRETS_FUJIAN: whsecList,
   NOTIFY_URL: z.url({ protocol: /^https?$/ }),
   NOTIFY_SECRET: whsec,
   OPS_USER: z.string().min(1),
@@ -133,23 +145,14 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
   TRUST_PROXY: bool.default(false),
 
-  // --- partners (the demo's simulators listen on 3101-3103) ---
-  NATIONAL_BASE_URL: z.url({ protocol: /^https?$/ }),
-  NATIONAL_CLIENT_ID: z.string().min(1),
-  NATIONAL_CLIENT_SECRET: z.string().min(16),
-  GUANGDONG_BASE_URL: z.url({ protocol: /^https?$/ }),
-  GUANGDONG_APP_ID: z.string().min(1),
-  GUANGDONG_APP_SECRET: z.string().min(16),
-  FUJIAN_BASE_URL: z.url({ protocol: /^https?$/ }),
-  FUJIAN_APP_ID: z.string().min(1),
-  /** Key of the HMAC-SM3 signatures (ours and Fujian's answers'). */
-  FUJIAN_APP_KEY: z.string().min(16),
+  // --- partners: each partner's own variables come from its descriptor (see partnerSettings) ---
   /** Deadline of one partner request; the request is aborted when it passes. */
   PARTNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-  /** Requests per second each partner accepts from us (all worker processes together). */
-  RATE_LIMIT_NATIONAL: z.coerce.number().positive().max(10_000).default(20),
-  RATE_LIMIT_GUANGDONG: z.coerce.number().positive().max(10_000).default(10),
-  RATE_LIMIT_FUJIAN: z.coerce.number().positive().max(10_000).default(10),
+  /**
+   * Which partner serves which province code, as a JSON object (e.g. {"44":"guangdong","35":"fujian"}).
+   * Replaces the default table; codes it does not name go to the partner that serves the rest.
+   */
+  PROVINCE_ROUTES: jsonObject.optional(),
 
   // --- delivery ---
   /** Jobs one worker process runs at once, per target. */
@@ -223,7 +226,24 @@ export const configSchema = z.object({
     .default(60_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** What the gateway knows of one partner from its variables (see the partner's descriptor). */
+export interface PartnerSettings {
+  id: string;
+  /** The partner's adapter configuration, parsed with its own schema (once). */
+  config: PartnerConfigBase;
+  /** Standard Webhooks secrets its callbacks may be signed with (several during a rotation). */
+  callbackSecrets: string[];
+  /** Requests per second it accepts from all worker processes together. */
+  rateLimit: number;
+}
+
+export type CoreConfig = z.infer<typeof coreSchema>;
+export type Config = Omit<CoreConfig, 'PROVINCE_ROUTES'> & {
+  /** Every registered partner's settings, by partner id. */
+  partners: Readonly<Record<string, PartnerSettings>>;
+  /** Which partner serves which province code (the default table, or PROVINCE_ROUTES). */
+  routes: Routes;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -232,11 +252,77 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses an environment (process.env by default). Throws ConfigError listing every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+const rateLimit = z.coerce.number().positive().max(10_000);
+
+/** The variables one partner is configured by: its own (from its descriptor) and the shared kinds. */
+function partnerKeys(d: PartnerDescriptor): { field: string; key: string }[] {
+  return [
+    ...Object.entries(d.env).map(([field, suffix]) => ({ field, key: `${d.envPrefix}_${suffix}` })),
+    { field: 'callbackSecrets', key: `CALLBACK_SECRETS_${d.envPrefix}` },
+    { field: 'rateLimit', key: `RATE_LIMIT_${d.envPrefix}` },
+  ];
+}
+
+/** Every variable name the gateway reads, with the partners of `registry`. */
+export function configKeys(registry: PartnerRegistry = builtInPartners): string[] {
+  return [
+    ...Object.keys(coreSchema.shape),
+    ...registry.all().flatMap((d) => partnerKeys(d).map((k) => k.key)),
+  ];
+}
+
+function partnerSettings(
+  d: PartnerDescriptor,
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+  problems: string[],
+): PartnerSettings | undefined {
+  const keys = partnerKeys(d);
+  const keyOf = (field: string) => keys.find((k) => k.field === field)?.key ?? `${d.envPrefix}_${field}`;
+  const input: Record<string, unknown> = { timeoutMs };
+  for (const { field, key } of keys) if (field in d.env && env[key] !== undefined) input[field] = env[key];
+  const config = d.config.safeParse(input);
+  if (!config.success) {
+    for (const issue of config.error.issues)
+      problems.push(`${keyOf(String(issue.path[0] ?? ''))}: ${issue.message}`);
   }
-  return result.data;
+  const secretsKey = `CALLBACK_SECRETS_${d.envPrefix}`;
+  const secrets = whsecList.safeParse(env[secretsKey]);
+  if (!secrets.success) problems.push(`${secretsKey}: ${secrets.error.issues[0]?.message ?? 'invalid'}`);
+  const rateKey = `RATE_LIMIT_${d.envPrefix}`;
+  const rate = rateLimit.safeParse(env[rateKey] ?? d.defaultRateLimit);
+  if (!rate.success) problems.push(`${rateKey}: ${rate.error.issues[0]?.message ?? 'invalid'}`);
+  if (!config.success || !secrets.success || !rate.success) return undefined;
+  return { id: d.id, config: config.data, callbackSecrets: secrets.data, rateLimit: rate.data };
+}
+
+/**
+ * Parses an environment (process.env by default) for the partners of `registry`. Throws ConfigError
+ * listing every problem, the core's and every partner's.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  registry: PartnerRegistry = builtInPartners,
+): Config {
+  const problems: string[] = [];
+  const core = coreSchema.safeParse(env);
+  if (!core.success) {
+    problems.push(...core.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const timeoutMs = core.success ? core.data.PARTNER_TIMEOUT_MS : 5_000;
+  const partners: Record<string, PartnerSettings> = {};
+  for (const d of registry.all()) {
+    const settings = partnerSettings(d, env, timeoutMs, problems);
+    if (settings) partners[d.id] = settings;
+  }
+  let routes: Routes | undefined;
+  if (core.success) {
+    const chosen = core.data.PROVINCE_ROUTES ?? registry.defaultRoutes();
+    const checked = checkRoutes(chosen, registry.ids, registry.rest);
+    if (checked.ok) routes = checked.routes;
+    else problems.push(...checked.problems.map((p) => `PROVINCE_ROUTES: ${p}`));
+  }
+  if (problems.length > 0 || !core.success || !routes) throw new ConfigError(problems);
+  const { PROVINCE_ROUTES: _routes, ...rest } = core.data;
+  return { ...rest, partners, routes };
 }

@@ -11,7 +11,6 @@
 import { z } from 'zod';
 
 import provinces from '../../fixtures/provinces.json' with { type: 'json' };
-import type { Target } from './transfer.js';
 
 const entrySchema = z.strictObject({
   code: z.string().regex(/^\d{2}$/),
@@ -28,12 +27,12 @@ const entries: ReadonlyMap<string, ProvinceEntry> = new Map(
     .map((e) => [e.code, e]),
 );
 
-const BEIJING = '11';
-const PARTNER_SYSTEMS: Readonly<Record<string, Target>> = { '44': 'guangdong', '35': 'fujian' };
+export const BEIJING = '11';
 
-export type RouteResult =
-  | { ok: true; target: Target; sector: boolean; name: string }
-  | { ok: false; code: 'INVALID_PROVINCE_CODE' | 'DESTINATION_IS_INTERNAL'; message: string };
+/** True for a code a transfer may name as its destination (Beijing too: routing refuses it). */
+export function isDestinationCode(code: string): boolean {
+  return entries.get(code)?.destination === true;
+}
 
 /** True when `prefix` may open an 18-character ID number: a province-level unit or 83. */
 export function isIdRegionPrefix(prefix: string): boolean {
@@ -46,34 +45,16 @@ export function isLeagueProvinceCode(code: string): boolean {
   return entries.get(code)?.destination === true;
 }
 
+/** True for the national-sector codes (the gateway's own, 91–95 by default: fixtures/provinces.json). */
+export function isSectorCode(code: string): boolean {
+  return entries.get(code)?.kind === 'sector';
+}
+
 export function provinceName(code: string): string | undefined {
   return entries.get(code)?.name;
 }
 
-export function routeDestination(code: string): RouteResult {
-  const entry = entries.get(code);
-  if (entry === undefined || !entry.destination) {
-    return {
-      ok: false,
-      code: 'INVALID_PROVINCE_CODE',
-      message:
-        entry === undefined
-          ? `"${code}" is not a province-level code (GB/T 2260) or a national-sector code (91–95)`
-          : `${code} (${entry.name}) has no reachable league system and cannot be a destination`,
-    };
-  }
-  if (code === BEIJING) {
-    return {
-      ok: false,
-      code: 'DESTINATION_IS_INTERNAL',
-      message:
-        '11 (北京市) is internal: moves between Beijing organisations are made in the Beijing system itself, not through the gateway',
-    };
-  }
-  return {
-    ok: true,
-    target: PARTNER_SYSTEMS[code] ?? 'national',
-    sector: entry.kind === 'sector',
-    name: entry.name,
-  };
+/** Every province-level and sector code that can be a destination, Beijing included. */
+export function destinationCodes(): string[] {
+  return [...entries.values()].filter((e) => e.destination).map((e) => e.code);
 }

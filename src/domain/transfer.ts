@@ -2,8 +2,14 @@
  * The transfer and its lifecycle. Pure: no I/O. The state machine here is the single authority on
  * which state may follow which; the store applies it atomically.
  */
-export const TARGETS = ['national', 'guangdong', 'fujian'] as const;
-export type Target = (typeof TARGETS)[number];
+/**
+ * A partner id: which partner system holds a transfer's destination. The partners are registered in
+ * adapters/registry.ts; the core knows them only by id and by what they can do (their capabilities).
+ */
+export type Target = string;
+
+/** What a partner id looks like (lower case, as in URLs and metric labels). */
+export const PARTNER_ID = /^[a-z][a-z0-9-]{1,31}$/;
 
 export const STATES = [
   'accepted',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
-import type { IntakeDeps } from '../usecases/create-transfer.js';
+
 import type { Authenticator } from './auth.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { metricsRoutes } from './metrics.js';
@@ -13,7 +13,7 @@ import { notificationRoutes, type NotificationRoutesDeps } from './notifications
 import { errorHandler } from './problem.js';
 import { jsonBody as readJsonBody } from './body.js';
 import { storeGate, type StoreStatus } from './store-gate.js';
-import { transferRoutes } from './transfers/routes.js';
+import { transferRoutes, type TransferRoutesDeps } from './transfers/routes.js';
 import { transferActionRoutes } from './transfers/actions.js';
 import { orgRoutes, type OrgDeps } from './orgs/routes.js';
 import { callbackRoutes, type CallbackDeps } from './callbacks/routes.js';
@@ -23,7 +23,7 @@ import { opsRoutes, type OpsDeps } from './ops/routes.js';
 
 export interface AppDeps {
   metrics: Metrics;
-  intake: IntakeDeps;
+  intake: TransferRoutesDeps;
   auth: Authenticator;
   log: Logger;
   readiness: readonly ReadinessCheck[];
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoutes(deps.metrics));
   app.use(docsRoutes());
   // Callbacks read their raw body themselves: the signature covers the bytes as sent.
-  app.use(callbackRoutes(deps.callbacks));
+  app.use(callbackRoutes(deps.callbacks, deps.bodyLimitBytes));
   app.use(DASHBOARD_PATH, dashboardApp(deps.dashboard));
   app.use(transferActionRoutes(deps.actions, deps.auth, jsonBody));
   app.use(orgRoutes(deps.orgs, deps.auth));

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CALLBACK_TYPES } from '../../adapters/callback.js';
-import { TARGETS } from '../domain/transfer.js';
+import { PARTNER_ID } from '../domain/transfer.js';
 import { ListNotificationsQuery, NOTIFICATION_JOB_ID } from './notifications/schemas.js';
 import {
   BASIC,
@@ -266,7 +266,7 @@ export function paths(): Paths {
           'member.local_report_completed from guangdong and fujian). Other types are acknowledged and ignored.',
         security: [{ [SIGNATURE]: [] }],
         parameters: [
-          parameter('target', 'path', z.enum(TARGETS), 'the partner posting'),
+          parameter('target', 'path', z.string().regex(PARTNER_ID), 'the partner posting (its id)'),
           ...webhookHeaders('unique message id: the same id twice is applied once'),
         ],
         requestBody: { required: true, content: json('PartnerCallback') },

@@ -21,7 +21,7 @@ import { OrgCheckQuery, OrgSearchQuery } from './orgs/routes.js';
 import * as responses from './responses.js';
 import { CancelBody } from './transfers/actions.js';
 import { ListTransfersQuery } from './transfers/routes.js';
-import { CreateTransferBody } from './transfers/schemas.js';
+import { CreateTransferBody } from '../domain/intake.js';
 import { TransferPage, TransferSummary, TransferView } from './transfers/view-schema.js';
 
 export interface OpenApiDocument {

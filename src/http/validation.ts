@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../domain/errors.js';
+import { fieldErrors } from '../domain/field-errors.js';
 import { normalizeStrings, stringsIn, textProblem } from '../domain/text.js';
 
 /** A POST that carries a body must say it is JSON; an empty body (e.g. cancel) needs no type. */
@@ -16,20 +17,6 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], root = ''): FieldError[] {
-  return issues.flatMap((issue) => {
-    const base = [root, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({
-        path: base ? `${base}.${k}` : k,
-        message: 'unknown field',
-        code: 'VALIDATION_FAILED',
-      }));
-    }
-    return [{ path: base, message: issue.message, code: 'VALIDATION_FAILED' }];
-  });
-}
-
 /**
  * Parses a query or body with its schema; every problem becomes a field error under `root`. Text no
  * partner can use is refused in any field (src/domain/text.ts), and accepted text is NFC-normalised.
@@ -42,7 +29,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string)
     return problem ? [{ path: at, message: problem, code: 'VALIDATION_FAILED' }] : [];
   });
   if (!result.success || textErrors.length > 0) {
-    const schemaErrors = result.success ? [] : issuesToFieldErrors(result.error.issues, root);
+    const schemaErrors = result.success ? [] : fieldErrors(result.error.issues, { root });
     const seen = new Set(schemaErrors.map((e) => e.path));
     const errors = [...schemaErrors, ...textErrors.filter((e) => !seen.has(e.path))];
     throw new AppError(

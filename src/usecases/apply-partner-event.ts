@@ -3,9 +3,10 @@
  * reconciliation: one table, one transition path. Terminal states never change; a word that repeats
  * the current state is "already applied", not an error.
  */
-import type { PartnerEventType } from '../../adapters/adapter.js';
+import type { Capabilities, PartnerEventType } from '../../adapters/adapter.js';
+import type { PartnerSet } from '../delivery/partner-set.js';
 import type { Clock } from '../clock.js';
-import type { EventSource, Target, TransferState } from '../domain/transfer.js';
+import type { EventSource, TransferState } from '../domain/transfer.js';
 import type { StoredTransfer, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
 import { pendingLocalReport } from './local-reports.js';
 import type { Transitions } from './transitions.js';
@@ -28,9 +29,9 @@ interface Rule {
   to?: TransferState;
 }
 
-/** Which states each word may arrive in, and where it leads, per target. */
-function ruleFor(target: Target, type: PartnerEventType): Rule | null {
-  const local = target !== 'national';
+/** Which states each word may arrive in, and where it leads, for a partner that can do what `can` says. */
+function ruleFor(can: Capabilities, type: PartnerEventType): Rule | null {
+  const local = can.localReport;
   switch (type) {
     case 'approved':
       // guangdong/fujian: approval is not the end; the member must still report locally.
@@ -42,7 +43,7 @@ function ruleFor(target: Target, type: PartnerEventType): Rule | null {
     case 'expired':
       return { from: ['accepted', 'submitted', 'awaiting_local_report'], to: 'expired' };
     case 'account_created':
-      return local ? null : { from: ['accepted', 'submitted', 'completed'] };
+      return can.accountCreation ? { from: ['accepted', 'submitted', 'completed'] } : null;
     case 'local_report_completed':
       return local ? { from: ['accepted', 'awaiting_local_report'], to: 'completed' } : null;
   }
@@ -50,6 +51,8 @@ function ruleFor(target: Target, type: PartnerEventType): Rule | null {
 
 export interface ApplyDeps {
   transitions: Transitions;
+  /** What each partner can do: its words are read by its capabilities, never by its name. */
+  partners: Pick<PartnerSet, 'get'>;
   clock: Clock;
   localReportDueDays: number;
 }
@@ -61,7 +64,7 @@ export async function applyPartnerWord(
   source: EventSource,
   dedupe?: TransitionRequest['dedupe'],
 ): Promise<ApplyResult> {
-  const rule = ruleFor(t.doc.target, word.type);
+  const rule = ruleFor(deps.partners.get(t.doc.target).capabilities, word.type);
   if (!rule) {
     return {
       result: 'invalid_transition',

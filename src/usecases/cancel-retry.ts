@@ -1,15 +1,14 @@
 /**
  * Cancelling a transfer (the Beijing system, before a decision) and retrying a failed one (operators).
  */
-import type { TransferAdapter } from '../../adapters/adapter.js';
-import { PartnerError, PermanentPartnerError } from '../../adapters/errors.js';
 import type { Clock } from '../clock.js';
-import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
+import type { PartnerSet } from '../delivery/partner-set.js';
 import { AppError } from '../domain/errors.js';
-import type { EventSource, Target } from '../domain/transfer.js';
+import type { EventSource } from '../domain/transfer.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
 import { CRASH_MARK, ERROR_COUNT } from './deliver-transfer.js';
+import { askPartner } from './ask-partner.js';
 import { requireTransfer } from './require-transfer.js';
 import type { Transitions } from './transitions.js';
 
@@ -17,8 +16,7 @@ export interface ActionDeps {
   store: TransferStore;
   transitions: Transitions;
   queue: Enqueuer;
-  adapters: Readonly<Record<Target, TransferAdapter>>;
-  callers: Readonly<Record<Target, PartnerCaller>>;
+  partners: PartnerSet;
   clock: Clock;
 }
 
@@ -66,32 +64,25 @@ export async function cancelTransfer(
 }
 
 async function withdrawAtPartner(deps: ActionDeps, t: StoredTransfer, partnerRef: string): Promise<void> {
-  const adapter = deps.adapters[t.doc.target];
-  if (!adapter.capabilities.withdraw) {
+  const partner = deps.partners.get(t.doc.target);
+  if (!partner.capabilities.withdraw) {
     throw new AppError(
       'conflict',
       'WITHDRAW_NOT_SUPPORTED',
       `${t.doc.target} does not allow withdrawing a submitted application`,
     );
   }
-  try {
-    await deps.callers[t.doc.target].call('withdraw', (signal) =>
-      adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
-    );
-  } catch (err) {
-    if (err instanceof PermanentPartnerError) {
-      const code = err.code === 'DECISION_ALREADY_MADE' ? 'INVALID_STATE' : err.code;
-      throw new AppError('conflict', code, `${t.doc.target} refused the withdrawal: ${err.message}`);
-    }
-    if (err instanceof PartnerError || err instanceof BreakerOpenError) {
-      throw new AppError(
-        'unavailable',
-        'PARTNER_UNAVAILABLE',
-        `${t.doc.target} cannot be reached now; try the cancellation again later`,
-      );
-    }
-    throw err;
-  }
+  await askPartner(
+    partner,
+    'withdraw',
+    (signal) => partner.adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
+    (err) =>
+      new AppError(
+        'conflict',
+        err.code === 'DECISION_ALREADY_MADE' ? 'INVALID_STATE' : err.code,
+        `${t.doc.target} refused the withdrawal: ${err.message}`,
+      ),
+  );
 }
 
 export async function retryTransfer(

@@ -12,7 +12,7 @@ import { AppError } from '../domain/errors.js';
 import { newTransferId } from '../domain/ids.js';
 import { maskIdNumber, maskName, maskPhone } from '../domain/masking.js';
 import type { TransferEvent } from '../domain/transfer.js';
-import { validateCreateTransfer, type ValidatedTransfer } from '../http/transfers/schemas.js';
+import type { ValidatedTransfer } from '../domain/intake.js';
 import type { Logger } from '../log.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { TransferDoc, TransferPii } from '../store/types.js';
@@ -37,14 +37,18 @@ export interface IntakeResult {
   replayed: boolean;
 }
 
+/**
+ * `input` is the body already validated by the intake rules (src/domain/intake.ts); `body` is the
+ * request as sent, whose canonical form is the Idempotency-Key's fingerprint.
+ */
 export async function createTransfer(
   deps: IntakeDeps,
   callerKeyId: string,
   idempotencyKey: string,
+  input: ValidatedTransfer,
   body: unknown,
 ): Promise<IntakeResult> {
   const now = deps.clock.now();
-  const input = validateCreateTransfer(body, now);
   const canonicalBody = stableStringify(body);
   const fingerprint = deps.cipher.fingerprint(canonicalBody);
   const id = newTransferId(now);

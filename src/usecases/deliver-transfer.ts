@@ -27,8 +27,8 @@ import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
 import type { OrgCache } from '../delivery/org-cache.js';
 import { BreakerOpenError, type CallHooks, type PartnerCaller } from '../delivery/partner-caller.js';
-import { routeDestination } from '../domain/provinces.js';
-import type { Target, TransferEvent } from '../domain/transfer.js';
+import type { PartnerSet } from '../delivery/partner-set.js';
+import type { TransferEvent } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
@@ -51,8 +51,7 @@ export interface DeliveryDeps {
   store: TransferStore;
   transitions: Transitions;
   cipher: PiiCipher;
-  adapters: Readonly<Record<Target, TransferAdapter>>;
-  callers: Readonly<Record<Target, PartnerCaller>>;
+  partners: PartnerSet;
   clock: Clock;
   log: Logger;
   settings: DeliverySettings;
@@ -173,17 +172,17 @@ export async function deliverTransfer(
 async function submit(deps: DeliveryDeps, t: StoredTransfer, mark: CrashMark): Promise<DeliveryOutcome> {
   const transferId = t.doc.id;
   const target = t.doc.target;
-  const route = routeDestination(t.doc.destination.provinceCode);
-  if (!route.ok || route.target !== target) {
+  // The partner it was accepted for, whatever the routing table says today (a province that moved to
+  // another system takes its new transfers there, not the ones already on their way).
+  if (!deps.partners.has(target)) {
     return fail(deps, t, {
-      code: 'TARGET_MISMATCH',
-      message: `province ${t.doc.destination.provinceCode} does not route to ${target}`,
+      code: 'PARTNER_NOT_CONFIGURED',
+      message: `this gateway has no partner ${target} configured any more`,
     });
   }
-  const caller = deps.callers[target];
+  const { adapter, caller } = deps.partners.get(target);
   if (caller.state === 'open') return { kind: 'paused', forMs: Math.max(caller.remainingOpenMs, 100) };
 
-  const adapter = deps.adapters[target];
   const pii = JSON.parse(deps.cipher.open(t.piiSealed, transferId)) as TransferPii;
   const reason = submitReasonSchema.safeParse(
     t.doc.reason.kind === 'abroad' ? { ...t.doc.reason, domesticContact: pii.domesticContact } : t.doc.reason,
@@ -339,7 +338,7 @@ async function succeed(
   org: { orgId: string; fullName: string } | null,
 ): Promise<DeliveryOutcome> {
   const now = deps.clock.now();
-  const local = deps.adapters[t.doc.target].capabilities.localReport;
+  const local = deps.partners.get(t.doc.target).capabilities.localReport;
   const to = local ? 'awaiting_local_report' : 'submitted';
   const set: Record<string, string> = { partnerRef };
   // The partner's own spelling of the destination, as the name check resolved it (national).
@@ -386,11 +385,11 @@ async function succeed(
 
 /** Cancelled while its submission was in flight: take it back at the partner too, where allowed. */
 async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: string): Promise<void> {
-  const adapter = deps.adapters[t.doc.target];
+  const { adapter, caller } = deps.partners.get(t.doc.target);
   let outcome = 'not supported by the partner';
   if (adapter.capabilities.withdraw) {
     try {
-      await deps.callers[t.doc.target].call('withdraw', (signal) =>
+      await caller.call('withdraw', (signal) =>
         adapter.withdraw({ transferId: t.doc.id, partnerRef }, { signal }),
       );
       outcome = 'withdrawn';

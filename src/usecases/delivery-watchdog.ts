@@ -30,8 +30,7 @@ export class DeliveryWatchdog {
   constructor(
     private readonly store: TransferStore,
     private readonly transitions: Transitions,
-    private readonly queues: Readonly<Record<Target, Queue<DeliveryJobData>>>,
-    private readonly enqueuer: Enqueuer,
+    private readonly delivery: Enqueuer & { queue(target: Target): Queue<DeliveryJobData> },
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly minAgeMs: number,
@@ -49,7 +48,7 @@ export class DeliveryWatchdog {
       if (now.getTime() - Date.parse(t.updatedAt) < this.minAgeMs) continue;
       if (await this.store.inOutbox(t.doc.id)) continue; // the outbox relay owns it
       const jobId = deliveryJobId(t.doc.id, t.generation);
-      const queue = this.queues[t.doc.target];
+      const queue = this.delivery.queue(t.doc.target);
       const state = await queue.getJobState(jobId);
       if (LIVE.has(state)) continue;
       const why =
@@ -87,7 +86,7 @@ export class DeliveryWatchdog {
   ): Promise<void> {
     // A finished job keeps its id: it must go before the same id can be queued again.
     if (state !== 'unknown') await queue.remove(jobId);
-    await this.enqueuer.enqueue(t.doc.id, t.doc.target, t.generation);
+    await this.delivery.enqueue(t.doc.id, t.doc.target, t.generation);
     await this.transitions.apply(t.doc.id, {
       from: ['accepted'],
       event: { at: now.toISOString(), type: 'requeued', source: 'worker', detail: { why } },

@@ -3,19 +3,19 @@
  * are looked up at their partner, and what the partner says is applied through the same code as a
  * callback (source `reconciliation`). A lost callback heals without an operator.
  */
-import type { PartnerStatus, TransferAdapter } from '../../adapters/adapter.js';
+import type { Capabilities, PartnerStatus } from '../../adapters/adapter.js';
 import { PartnerError } from '../../adapters/errors.js';
 import type { Clock } from '../clock.js';
-import { BreakerOpenError, type PartnerCaller } from '../delivery/partner-caller.js';
-import type { Target, TransferState } from '../domain/transfer.js';
+import { BreakerOpenError } from '../delivery/partner-caller.js';
+import type { PartnerSet } from '../delivery/partner-set.js';
+import type { TransferState } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import { applyPartnerWord, type ApplyDeps, type PartnerWord } from './apply-partner-event.js';
 
 export interface ReconcileDeps extends ApplyDeps {
   store: TransferStore;
-  adapters: Readonly<Record<Target, TransferAdapter>>;
-  callers: Readonly<Record<Target, PartnerCaller>>;
+  partners: PartnerSet;
   clock: Clock;
   log: Logger;
   /** Ask about a transfer once it has had no news for this long. */
@@ -32,7 +32,7 @@ export interface ReconcileReport {
 const WAITING: readonly TransferState[] = ['submitted', 'awaiting_local_report'];
 
 /** What the partner's status says, as the words a callback would have carried. */
-export function wordsFor(status: PartnerStatus, target: Target): PartnerWord[] {
+export function wordsFor(status: PartnerStatus, can: Capabilities): PartnerWord[] {
   const base = {
     ...(status.partnerRef ? { partnerRef: status.partnerRef } : {}),
     ...(status.reason ? { reason: status.reason } : {}),
@@ -44,7 +44,8 @@ export function wordsFor(status: PartnerStatus, target: Target): PartnerWord[] {
       words.push({ type: 'approved', ...base });
       break;
     case 'awaiting_local_report':
-      if (target !== 'national') words.push({ type: 'approved', ...base });
+      // Approved, the member still to report locally: only a partner with local reporting says so.
+      if (can.localReport) words.push({ type: 'approved', ...base });
       break;
     case 'local_report_completed':
       words.push({ type: 'local_report_completed', ...base });
@@ -58,7 +59,7 @@ export function wordsFor(status: PartnerStatus, target: Target): PartnerWord[] {
     default:
       break;
   }
-  if (status.accountCreated && target === 'national') words.push({ type: 'account_created', ...base });
+  if (status.accountCreated && can.accountCreation) words.push({ type: 'account_created', ...base });
   return words;
 }
 
@@ -66,13 +67,12 @@ export async function reconcileTransfer(
   deps: ReconcileDeps,
   t: StoredTransfer,
 ): Promise<'applied' | 'unchanged'> {
-  const target = t.doc.target;
-  const adapter = deps.adapters[target];
+  const { adapter, caller, capabilities } = deps.partners.get(t.doc.target);
   const ref = { transferId: t.doc.id, ...(t.fields.partnerRef ? { partnerRef: t.fields.partnerRef } : {}) };
-  const status = await deps.callers[target].call('status', (signal) => adapter.fetchStatus(ref, { signal }));
+  const status = await caller.call('status', (signal) => adapter.fetchStatus(ref, { signal }));
   let applied = false;
   let current = t;
-  for (const word of wordsFor(status, target)) {
+  for (const word of wordsFor(status, capabilities)) {
     const result = await applyPartnerWord(deps, current, word, 'reconciliation');
     if (result.result === 'applied') {
       applied = true;
@@ -97,7 +97,8 @@ export async function reconcileStale(deps: ReconcileDeps, max = 200): Promise<Re
         if (report.checked >= max) return report;
         const lastNews = Math.max(Date.parse(t.updatedAt), Date.parse(t.fields.lastReconciledAt ?? '') || 0);
         if (now - lastNews < deps.staleAfterMs) continue;
-        if (deps.callers[t.doc.target].state === 'open') continue;
+        if (!deps.partners.has(t.doc.target) || deps.partners.get(t.doc.target).caller.state === 'open')
+          continue;
         report.checked += 1;
         try {
           report[await reconcileTransfer(deps, t)] += 1;

@@ -2,13 +2,14 @@ import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerProtocolError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
+import { fujianConfigSchema } from '../../adapters/fujian/config.js';
 import { FujianAdapter, toApplyBiz } from '../../adapters/fujian/index.js';
 import { applyBizSchema } from '../../adapters/fujian/wire.js';
 import { ALL_REASONS, capture, connectionReset, rejection, sampleRequest } from './support.js';
 
 const BASE = 'https://openapi.fj.test';
 const KEY = 'fj-app-key-0123456789';
-const config = { baseUrl: BASE, appId: 'bjtw0001', appKey: KEY, timeoutMs: 300 };
+const config = fujianConfigSchema.parse({ baseUrl: BASE, appId: 'bjtw0001', appKey: KEY, timeoutMs: 300 });
 const NOW = Date.parse('2025-06-30T02:00:00Z');
 const ORG = '中国共产主义青年团福建省福州市鼓楼区委员会';
 const request = sampleRequest('35', ORG);

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerProtocolError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
+import { guangdongConfigSchema } from '../../adapters/guangdong/config.js';
 import { GuangdongAdapter, toApplyRequest } from '../../adapters/guangdong/index.js';
 import { applyRequestSchema, canonicalQuery } from '../../adapters/guangdong/wire.js';
 import {
@@ -15,7 +16,12 @@ import {
 
 const BASE = 'https://tyzz.gd.test';
 const SECRET = 'gd-app-secret-0123456789';
-const config = { baseUrl: BASE, appId: 'bj-gateway', appSecret: SECRET, timeoutMs: 300 };
+const config = guangdongConfigSchema.parse({
+  baseUrl: BASE,
+  appId: 'bj-gateway',
+  appSecret: SECRET,
+  timeoutMs: 300,
+});
 const NOW = Date.parse('2025-06-30T02:00:00Z');
 const ORG = '共青团广州市天河区委员会';
 const request = sampleRequest('44', ORG);

@@ -1,12 +1,18 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerProtocolError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
+import { nationalConfigSchema } from '../../adapters/national/config.js';
 import { NationalAdapter, toApplicationRequest, toWireReason } from '../../adapters/national/index.js';
 import { applicationRequestSchema, wireReasonSchema } from '../../adapters/national/wire.js';
 import { ALL_REASONS, capture, connectionReset, rejection, sampleRequest } from './support.js';
 
 const BASE = 'https://zhtj.national.test';
-const config = { baseUrl: BASE, clientId: 'gateway-bj', clientSecret: 's3cret/with+chars', timeoutMs: 300 };
+const config = nationalConfigSchema.parse({
+  baseUrl: BASE,
+  clientId: 'gateway-bj',
+  clientSecret: 's3cret/with+chars',
+  timeoutMs: 300,
+});
 const TOKEN = { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 };
 const app = (over: object = {}) => ({
   applicationId: 'ZTSQ20250630000001',

@@ -3,13 +3,13 @@
  * dashboard with HTTP Basic, sees the three delivery queues with their counts, cannot be made to change a
  * queue by another site's page, and opens the API docs. Screenshots are kept in test-artifacts/.
  */
+import { deliveryQueue } from '../helpers/partners.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_QUEUES } from '../../queues/names.js';
 import type { Target } from '../../src/domain/transfer.js';
 import { transferBody } from '../helpers/bodies.js';
 import { api, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -106,8 +106,8 @@ describe('queue dashboard in Chromium', () => {
     const page = await newPage();
     const res = await page.goto(`${gw.url}/admin/queues`);
     expect(res?.status()).toBe(200);
-    for (const target of Object.keys(EXPECTED) as Target[]) {
-      const name = DELIVERY_QUEUES[target];
+    for (const target of Object.keys(EXPECTED)) {
+      const name = deliveryQueue(target);
       const count = EXPECTED[target];
       // The overview card: the queue's link and its job total (the sidebar has the link alone).
       const card = page
@@ -123,7 +123,10 @@ describe('queue dashboard in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
 
     // One queue's own page lists its waiting jobs by their ids, and nothing personal.
-    await page.getByRole('link', { name: DELIVERY_QUEUES.national, exact: true }).first().click();
+    await page
+      .getByRole('link', { name: deliveryQueue('national'), exact: true })
+      .first()
+      .click();
     await page.waitForURL(/\/admin\/queues\/queue\/deliver-national/);
     const jobIds = page.getByText(/^trf_[0-9A-Z]{26}-g1$/);
     await jobIds.first().waitFor({ state: 'visible' });
@@ -137,7 +140,7 @@ describe('queue dashboard in Chromium', () => {
 
   it("cannot be driven by another site's page, though the browser holds the operator's login", async () => {
     // Another origin (localhost instead of 127.0.0.1) whose page posts a form into the dashboard's API.
-    const target = `${gw.url}/admin/queues/api/queues/${DELIVERY_QUEUES.fujian}/add`;
+    const target = `${gw.url}/admin/queues/api/queues/${deliveryQueue('fujian')}/add`;
     const evil: Server = createServer((_req, res) => {
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.end(
@@ -157,7 +160,7 @@ describe('queue dashboard in Chromium', () => {
       expect(res.status()).toBe(403);
       expect(await res.json()).toMatchObject({ code: 'CSRF_REJECTED' });
       expect((await res.request().allHeaders()).origin).toBe(`http://localhost:${port}`);
-      expect(await gw.producer.queues.fujian.getWaitingCount()).toBe(EXPECTED.fujian);
+      expect(await gw.producer.queue('fujian').getWaitingCount()).toBe(EXPECTED.fujian);
       await page.close();
     } finally {
       await new Promise<void>((resolve) => evil.close(() => resolve()));

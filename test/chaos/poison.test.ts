@@ -8,6 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInPartners } from '../../adapters/registry.js';
 import { DeliveryProducer } from '../../queues/producer.js';
 import { loadConfig } from '../../src/config/index.js';
 import { PiiCipher } from '../../src/crypto/pii.js';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   });
   reader = new Reader(cluster);
   redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: null });
-  producer = new DeliveryProducer(redis, cluster.env.REDIS_PREFIX!);
+  producer = new DeliveryProducer(redis, cluster.env.REDIS_PREFIX!, builtInPartners.all());
 }, 120_000);
 afterAll(async () => {
   await producer?.close();

@@ -14,6 +14,7 @@ import { TransferStore, type StoredTransfer } from '../../src/store/transfer-sto
 import { transferBody } from '../helpers/bodies.js';
 import { ROOT, type Cluster, type GatewayProcess } from '../helpers/cluster.js';
 import { KEYS } from '../helpers/gateway.js';
+import { TARGETS, type BuiltInTarget } from '../helpers/partners.js';
 
 export const FULL = process.env.CHAOS_SCALE === 'full';
 /** quick: a few hundred transfers (CI); full: the sizes the issue measured. */
@@ -30,16 +31,15 @@ function orgs(target: Target, count: number): Org[] {
   return all.filter((o) => o.provinceCode !== '11').slice(0, count);
 }
 /** Real destinations from each partner's directory, so name checks and partner lookups succeed. */
-export const DESTINATIONS: Record<Target, Org[]> = {
+export const DESTINATIONS: Record<BuiltInTarget, Org[]> = {
   national: orgs('national', 25),
   guangdong: orgs('guangdong', 15),
   fujian: orgs('fujian', 15),
 };
 
 /** Transfer bodies spread over the targets (or all to one), each with its own ID number. */
-export function body(n: number, target?: Target): Record<string, unknown> {
-  const targets: Target[] = ['national', 'guangdong', 'fujian'];
-  const t = target ?? targets[n % 3]!;
+export function body(n: number, target?: BuiltInTarget): Record<string, unknown> {
+  const t = target ?? TARGETS[n % 3]!;
   const list = DESTINATIONS[t];
   const org = list[n % list.length]!;
   return transferBody(
@@ -76,7 +76,7 @@ export class Client {
     this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
   }
 
-  async postOne(n: number, target?: Target, deadlineMs = 120_000): Promise<Post> {
+  async postOne(n: number, target?: BuiltInTarget, deadlineMs = 120_000): Promise<Post> {
     const post: Post = { key: `${this.runId}-${n}`, n, statuses: [] };
     this.posts.push(post);
     const payload = JSON.stringify(body(n, target));
@@ -114,7 +114,13 @@ export class Client {
    * Posts numbers [from, from + count) with `concurrency` requests in flight; with `paceMs`, each lane
    * waits that long between its requests (a steady stream rather than a burst).
    */
-  async postMany(from: number, count: number, concurrency = 16, target?: Target, paceMs = 0): Promise<void> {
+  async postMany(
+    from: number,
+    count: number,
+    concurrency = 16,
+    target?: BuiltInTarget,
+    paceMs = 0,
+  ): Promise<void> {
     let next = from;
     const end = from + count;
     const lane = async () => {
@@ -162,10 +168,8 @@ export class Reader {
 
 export function partnerRecord(cluster: Cluster, id: string): { target: Target; record: SimRecord }[] {
   const found: { target: Target; record: SimRecord }[] = [];
-  for (const [target, sim] of Object.entries(cluster.partners) as [
-    Target,
-    Cluster['partners']['national'],
-  ][]) {
+  for (const target of TARGETS) {
+    const sim = cluster.partners[target];
     const record = sim.state.records.get(id);
     if (record) found.push({ target, record });
   }

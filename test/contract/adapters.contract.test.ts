@@ -2,7 +2,10 @@
  * Runs the one conformance suite against all three adapters, each against its real simulator.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { fujianConfigSchema } from '../../adapters/fujian/config.js';
 import { FujianAdapter } from '../../adapters/fujian/index.js';
+import { guangdongConfigSchema } from '../../adapters/guangdong/config.js';
+import { nationalConfigSchema } from '../../adapters/national/config.js';
 import { startSimulator as startFujian } from '../../adapters/fujian/simulator.js';
 import { GuangdongAdapter } from '../../adapters/guangdong/index.js';
 import { startSimulator as startGuangdong } from '../../adapters/guangdong/simulator.js';
@@ -31,12 +34,14 @@ const national: ContractSubject = {
   provinceCode: '37',
   start: (o) => startNational({ ...o, credentials: nationalCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
-    new NationalAdapter({
-      baseUrl,
-      clientId: nationalCreds.clientId,
-      clientSecret: o.wrongSecret ? 'wrong-secret-0123456789' : nationalCreds.clientSecret,
-      timeoutMs: o.timeoutMs ?? 2000,
-    }),
+    new NationalAdapter(
+      nationalConfigSchema.parse({
+        baseUrl,
+        clientId: nationalCreds.clientId,
+        clientSecret: o.wrongSecret ? 'wrong-secret-0123456789' : nationalCreds.clientSecret,
+        timeoutMs: o.timeoutMs ?? 2000,
+      }),
+    ),
   knownOrg: {
     orgId: 'ZT3700000040',
     fullName: '共青团中国石油大学（华东）委员会',
@@ -50,12 +55,14 @@ const guangdong: ContractSubject = {
   provinceCode: '44',
   start: (o) => startGuangdong({ ...o, credentials: gdCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
-    new GuangdongAdapter({
-      baseUrl,
-      appId: gdCreds.appId,
-      appSecret: o.wrongSecret ? 'wrong-secret-0123456789' : gdCreds.appSecret,
-      timeoutMs: o.timeoutMs ?? 2000,
-    }),
+    new GuangdongAdapter(
+      guangdongConfigSchema.parse({
+        baseUrl,
+        appId: gdCreds.appId,
+        appSecret: o.wrongSecret ? 'wrong-secret-0123456789' : gdCreds.appSecret,
+        timeoutMs: o.timeoutMs ?? 2000,
+      }),
+    ),
   knownOrg: {
     orgId: 'GD4410050274',
     fullName: '共青团香港中文大学（深圳）委员会',
@@ -69,12 +76,14 @@ const fujian: ContractSubject = {
   provinceCode: '35',
   start: (o) => startFujian({ ...o, credentials: fjCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
-    new FujianAdapter({
-      baseUrl,
-      appId: fjCreds.appId,
-      appKey: o.wrongSecret ? 'wrong-key-0123456789abc' : fjCreds.appKey,
-      timeoutMs: o.timeoutMs ?? 2000,
-    }),
+    new FujianAdapter(
+      fujianConfigSchema.parse({
+        baseUrl,
+        appId: fjCreds.appId,
+        appKey: o.wrongSecret ? 'wrong-key-0123456789abc' : fjCreds.appKey,
+        timeoutMs: o.timeoutMs ?? 2000,
+      }),
+    ),
   knownOrg: {
     orgId: '350000100001971831',
     fullName: '共青团福建省电子信息（集团）有限责任公司委员会',

@@ -19,9 +19,10 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from '../../src/domain/ids.js';
-import { STATES, TARGETS, type Target, type TransferState } from '../../src/domain/transfer.js';
+import { STATES, type TransferState } from '../../src/domain/transfer.js';
+import { TARGETS, type BuiltInTarget as Target } from '../helpers/partners.js';
 import { signWebhook } from '../../src/webhooks/standard-webhooks.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type TestGateway, callbackSecret } from '../helpers/gateway.js';
 import {
   announce,
   errorLogLines,
@@ -750,9 +751,9 @@ describe('fuzz: POST /v1/callbacks/{target}', () => {
     const report = new Report('callbacks');
     const secrets: Secrets = {
       of: {
-        national: gw.config.CALLBACK_SECRETS_NATIONAL[0]!,
-        guangdong: gw.config.CALLBACK_SECRETS_GUANGDONG[0]!,
-        fujian: gw.config.CALLBACK_SECRETS_FUJIAN[0]!,
+        national: callbackSecret(gw, 'national'),
+        guangdong: callbackSecret(gw, 'guangdong'),
+        fujian: callbackSecret(gw, 'fujian'),
       },
     };
     const cases = fc.sample(callbackCase, { seed: SEED + 1, numRuns: RUNS });

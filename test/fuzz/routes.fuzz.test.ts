@@ -16,7 +16,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from '../../src/domain/ids.js';
-import { STATES, TARGETS } from '../../src/domain/transfer.js';
+import { STATES } from '../../src/domain/transfer.js';
+import { TARGETS } from '../helpers/partners.js';
 import { KEYS } from '../helpers/gateway.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { DESTINATION_CODES, text } from './intake-bodies.js';

@@ -14,7 +14,8 @@
 import { request, Agent, type IncomingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
 import { checkDigit } from '../../src/domain/id-number.js';
-import { STATES, TARGETS, type Target, type TransferState } from '../../src/domain/transfer.js';
+import { STATES, type TransferState } from '../../src/domain/transfer.js';
+import { TARGETS, type BuiltInTarget as Target } from '../helpers/partners.js';
 import { pendingLocalReport } from '../../src/usecases/local-reports.js';
 import { transferBody } from '../helpers/bodies.js';
 import { KEYS, type TestGateway } from '../helpers/gateway.js';

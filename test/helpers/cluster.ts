@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFujianSimulator } from '../../adapters/fujian/simulator.js';
-import { startGuangdongSimulator } from '../../adapters/guangdong/simulator.js';
-import { startNationalSimulator } from '../../adapters/national/simulator.js';
-import type { Decision } from '../../adapters/sim/types.js';
+import { builtInPartners } from '../../adapters/registry.js';
+import type { Decision, SimulatorControl, SimulatorHandle } from '../../adapters/sim/types.js';
+import { loadConfig } from '../../src/config/index.js';
 import { startBeijingReceiver, type BeijingReceiver } from '../../scripts/beijing-receiver.js';
 import { loadDotenvFile } from '../../scripts/lib/dotenv.js';
 import { freePort, startRedis, type RedisHandle } from '../../scripts/lib/redis-server.js';
@@ -151,11 +150,8 @@ export interface ClusterOptions {
   localReportDelayMs?: number;
 }
 
-type Sims = {
-  national: Awaited<ReturnType<typeof startNationalSimulator>>;
-  guangdong: Awaited<ReturnType<typeof startGuangdongSimulator>>;
-  fujian: Awaited<ReturnType<typeof startFujianSimulator>>;
-};
+type Sim = SimulatorHandle<SimulatorControl>;
+type Sims = { readonly national: Sim; readonly guangdong: Sim; readonly fujian: Sim };
 
 export interface Cluster {
   redis: RedisHandle;
@@ -184,7 +180,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const redisPort = redis.port;
   const apiPort = await freePort();
   const base = loadDotenvFile(ENV_EXAMPLE);
-  const [np, gp, fp] = await Promise.all([freePort(), freePort(), freePort()]);
   const beijing = await startBeijingReceiver({ port: 0, secret: base.NOTIFY_SECRET!, log: () => undefined });
   const gatewayUrl = `http://127.0.0.1:${apiPort}`;
   const common = {
@@ -196,37 +191,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     callbackRetry: { attempts: 12, baseDelayMs: 200 },
     logger: { warn: () => undefined },
   };
-  const [national, guangdong, fujian] = await Promise.all([
-    startNationalSimulator({
-      ...common,
-      port: np,
-      callbackSecret: base.CALLBACK_SECRETS_NATIONAL!.split(',')[0]!,
-      credentials: { clientId: base.NATIONAL_CLIENT_ID!, clientSecret: base.NATIONAL_CLIENT_SECRET! },
-    }),
-    startGuangdongSimulator({
-      ...common,
-      port: gp,
-      callbackSecret: base.CALLBACK_SECRETS_GUANGDONG!.split(',')[0]!,
-      credentials: { appId: base.GUANGDONG_APP_ID!, appSecret: base.GUANGDONG_APP_SECRET! },
-    }),
-    startFujianSimulator({
-      ...common,
-      port: fp,
-      callbackSecret: base.CALLBACK_SECRETS_FUJIAN!.split(',')[0]!,
-      credentials: { appId: base.FUJIAN_APP_ID!, appKey: base.FUJIAN_APP_KEY! },
-    }),
-  ]);
+  // Every partner of the registry, each simulator where the gateway will look for it.
+  const ports = new Map<string, number>();
+  for (const d of builtInPartners.all()) ports.set(d.id, await freePort());
   const env: Record<string, string> = {
     ...base,
+    ...Object.fromEntries(
+      builtInPartners.all().map((d) => [`${d.envPrefix}_BASE_URL`, `http://127.0.0.1:${ports.get(d.id)}`]),
+    ),
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     REDIS_URL: redis.url,
     REDIS_PREFIX: 'tgw',
     PUBLIC_URL: gatewayUrl,
-    NATIONAL_BASE_URL: national.url,
-    GUANGDONG_BASE_URL: guangdong.url,
-    FUJIAN_BASE_URL: fujian.url,
     NOTIFY_URL: beijing.url,
     // Production lifecycle timings (.env.example shortens them for the demo).
     LOCAL_REPORT_DUE_DAYS: '30',
@@ -236,6 +214,36 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     RECONCILE_INTERVAL_MS: '5000',
     ...options.env,
   };
+  const config = loadConfig(env);
+  const sims: Record<string, Sim> = Object.fromEntries(
+    await Promise.all(
+      builtInPartners.all().map(async (d) => {
+        const settings = config.partners[d.id]!;
+        const sim = await d.startSimulator(settings.config, {
+          ...common,
+          port: ports.get(d.id) ?? 0,
+          callbackSecret: settings.callbackSecrets[0] ?? '',
+        });
+        return [d.id, sim] as const;
+      }),
+    ),
+  );
+  const sim = (id: string): Sim => {
+    const s = sims[id];
+    if (!s) throw new Error(`no partner ${id}`);
+    return s;
+  };
+  const partners: Sims = {
+    get national() {
+      return sim('national');
+    },
+    get guangdong() {
+      return sim('guangdong');
+    },
+    get fujian() {
+      return sim('fujian');
+    },
+  };
   const spawned: GatewayProcess[] = [];
   return {
     get redis() {
@@ -243,7 +251,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     env,
     apiPort,
-    partners: { national, guangdong, fujian },
+    partners,
     beijing,
     async spawn(role, extra = {}) {
       processCounter += 1;
@@ -269,7 +277,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     async close() {
       await Promise.all(spawned.map((p) => p.stop(10_000)));
-      await Promise.all([national.close(), guangdong.close(), fujian.close(), beijing.close()]);
+      await Promise.all([...Object.values(sims).map((x) => x.close()), beijing.close()]);
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     },

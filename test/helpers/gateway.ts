@@ -1,6 +1,6 @@
 /** Start the whole gateway in-process on a free port against the test Redis, and talk to it over HTTP. */
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { testEnv } from './env.js';
@@ -21,7 +21,7 @@ export async function startTestGateway(
   env: Record<string, string | undefined> = {},
   options: GatewayOptions = {},
 ): Promise<TestGateway> {
-  const config = loadConfig(testEnv({ LOG_LEVEL: 'debug', ...env }));
+  const config = loadConfig(testEnv({ LOG_LEVEL: 'debug', ...env }), options.registry);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -58,4 +58,11 @@ export async function api<T = Record<string, unknown>>(
   const res = await fetch(`${base}${path}`, { method, headers, body: payload });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** The first callback secret of a partner, as the gateway was configured. */
+export function callbackSecret(gw: { config: Config }, partner: string): string {
+  const secret = gw.config.partners[partner]?.callbackSecrets[0];
+  if (!secret) throw new Error(`no callback secret for partner ${partner}`);
+  return secret;
 }

@@ -9,7 +9,9 @@
  * - `bad_pii`: the sealed personal data does not open (PiiDecryptionError), before the adapter is called.
  */
 import type { Redis } from 'ioredis';
+import { builtInPartners } from '../../adapters/registry.js';
 import { BackgroundTasks } from '../../src/background.js';
+import { validateCreateTransfer } from '../../src/domain/intake.js';
 import { systemClock } from '../../src/clock.js';
 import type { PiiCipher } from '../../src/crypto/pii.js';
 import { createLogger } from '../../src/log.js';
@@ -40,6 +42,7 @@ export async function storePoison(deps: PoisonDeps, kind: PoisonKind, n: number)
     },
     90_000 + n,
   );
+  const input = validateCreateTransfer(body, { now: new Date(), routes: builtInPartners.routes() });
   const { transfer } = await createTransfer(
     {
       store: deps.store,
@@ -52,6 +55,7 @@ export async function storePoison(deps: PoisonDeps, kind: PoisonKind, n: number)
     },
     'beijing',
     `poison-${n}-${kind}`,
+    input,
     body,
   );
   const id = transfer.doc.id;

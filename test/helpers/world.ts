@@ -1,12 +1,11 @@
 /**
- * A whole world on loopback: the gateway (in-process, real HTTP, the test Redis) and the three partner
- * simulators (real express servers speaking each partner's wire format) calling back into it, plus
- * a stand-in Beijing receiver for notifications.
+ * A whole world on loopback: the gateway (in-process, real HTTP, the test Redis) and every registered
+ * partner's simulator (real express servers speaking each partner's wire format) calling back into
+ * it, plus a stand-in Beijing receiver for notifications. Partners come from the registry: a test may
+ * bring its own registry (a partner that lives in the tests) and that partner's variables in `env`.
  */
-import { startNationalSimulator, type NationalSimulatorOptions } from '../../adapters/national/simulator.js';
-import { startGuangdongSimulator } from '../../adapters/guangdong/simulator.js';
-import { startFujianSimulator } from '../../adapters/fujian/simulator.js';
-import type { Decision } from '../../adapters/sim/types.js';
+import type { Decision, SimulatorControl, SimulatorHandle } from '../../adapters/sim/types.js';
+import { builtInPartners, type PartnerRegistry } from '../../adapters/registry.js';
 import { startBeijingReceiver } from '../../scripts/beijing-receiver.js';
 import { freePort } from '../../scripts/lib/redis-server.js';
 import type { GatewayOptions } from '../../src/gateway.js';
@@ -17,22 +16,27 @@ import { startTestGateway, type TestGateway } from './gateway.js';
 export interface WorldOptions {
   env?: Record<string, string>;
   gateway?: GatewayOptions;
+  /** The partners (default: the built-in ones). */
+  registry?: PartnerRegistry;
   decision?: Decision;
   localReportDelayMs?: number;
-  national?: Partial<Pick<NationalSimulatorOptions, 'expireAfterMs' | 'membersWithAccounts'>>;
+  /** Options only one partner's simulator knows, by partner id (e.g. national's lapse). */
+  simulator?: Record<string, Record<string, unknown>>;
   /** The partners' clock (e.g. the national 10-day lapse), usually the gateway's movable clock too. */
   partnerNow?: () => Date;
   /** Partners post their callbacks into the void (a closed port): only reconciliation can learn. */
   dropCallbacks?: boolean;
 }
 
-type Sim<T extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<T>>;
+type Sim = SimulatorHandle<SimulatorControl>;
 
 export interface World {
   gw: TestGateway;
-  national: Sim<typeof startNationalSimulator>;
-  guangdong: Sim<typeof startGuangdongSimulator>;
-  fujian: Sim<typeof startFujianSimulator>;
+  /** Every partner's simulator, by partner id. */
+  sims: Readonly<Record<string, Sim>>;
+  national: Sim;
+  guangdong: Sim;
+  fujian: Sim;
   beijing: Awaited<ReturnType<typeof startBeijingReceiver>>;
   close(): Promise<void>;
 }
@@ -40,21 +44,28 @@ export interface World {
 const quiet = { warn: () => undefined };
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const [np, gp, fp, nowhere] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const registry = options.registry ?? builtInPartners;
+  const partners = registry.all();
+  const ports = new Map(await Promise.all(partners.map(async (d) => [d.id, await freePort()] as const)));
+  const nowhere = await freePort();
   // Each world keeps to its own keys, so one world's transfers never show up in another's sweeps.
   const env = { REDIS_PREFIX: uniquePrefix('world'), ...options.env };
   const base = testEnv(env);
-  const beijing = await startBeijingReceiver({ port: 0, secret: base.NOTIFY_SECRET!, log: () => undefined });
+  const beijing = await startBeijingReceiver({
+    port: 0,
+    secret: base.NOTIFY_SECRET ?? '',
+    log: () => undefined,
+  });
   const gw = await startTestGateway(
     {
-      NATIONAL_BASE_URL: `http://127.0.0.1:${np}`,
-      GUANGDONG_BASE_URL: `http://127.0.0.1:${gp}`,
-      FUJIAN_BASE_URL: `http://127.0.0.1:${fp}`,
-      NOTIFY_URL: `${beijing.url}/notifications`,
+      ...Object.fromEntries(
+        partners.map((d) => [`${d.envPrefix}_BASE_URL`, `http://127.0.0.1:${ports.get(d.id) ?? 0}`]),
+      ),
+      NOTIFY_URL: beijing.url,
       LOG_LEVEL: 'warn',
       ...env,
     },
-    options.gateway,
+    { ...options.gateway, registry },
   );
   const common = {
     host: '127.0.0.1',
@@ -65,37 +76,41 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.partnerNow ? { now: options.partnerNow } : {}),
     logger: quiet,
   };
-  const c = gw.config;
-  const [national, guangdong, fujian] = await Promise.all([
-    startNationalSimulator({
-      ...common,
-      ...options.national,
-      port: np,
-      callbackSecret: c.CALLBACK_SECRETS_NATIONAL[0]!,
-      credentials: { clientId: c.NATIONAL_CLIENT_ID, clientSecret: c.NATIONAL_CLIENT_SECRET },
+  const started = await Promise.all(
+    partners.map(async (d) => {
+      const settings = gw.config.partners[d.id];
+      if (!settings) throw new Error(`no configuration for partner ${d.id}`);
+      const sim = await d.startSimulator(settings.config, {
+        ...common,
+        port: ports.get(d.id) ?? 0,
+        callbackSecret: settings.callbackSecrets[0] ?? '',
+        ...(options.simulator?.[d.id] ? { extra: options.simulator[d.id] } : {}),
+      });
+      return [d.id, sim] as const;
     }),
-    startGuangdongSimulator({
-      ...common,
-      port: gp,
-      callbackSecret: c.CALLBACK_SECRETS_GUANGDONG[0]!,
-      credentials: { appId: c.GUANGDONG_APP_ID, appSecret: c.GUANGDONG_APP_SECRET },
-    }),
-    startFujianSimulator({
-      ...common,
-      port: fp,
-      callbackSecret: c.CALLBACK_SECRETS_FUJIAN[0]!,
-      credentials: { appId: c.FUJIAN_APP_ID, appKey: c.FUJIAN_APP_KEY },
-    }),
-  ]);
+  );
+  const sims: Record<string, Sim> = Object.fromEntries(started);
+  const sim = (id: string): Sim => {
+    const s = sims[id];
+    if (!s) throw new Error(`this world has no partner ${id}`);
+    return s;
+  };
   return {
     gw,
-    national,
-    guangdong,
-    fujian,
+    sims,
+    get national() {
+      return sim('national');
+    },
+    get guangdong() {
+      return sim('guangdong');
+    },
+    get fujian() {
+      return sim('fujian');
+    },
     beijing,
     async close() {
       await gw.close();
-      await Promise.all([national.close(), guangdong.close(), fujian.close(), beijing.close()]);
+      await Promise.all([...Object.values(sims).map((s) => s.close()), beijing.close()]);
     },
   };
 }

@@ -2,12 +2,13 @@
  * Nothing accepted is lost when the process dies between storing a transfer and queueing its job.
  * A real gateway process is killed (SIGKILL) at exactly that point; another gateway then delivers it.
  */
+import { deliveryQueue } from '../helpers/partners.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_QUEUES, deliveryJobId } from '../../queues/names.js';
+import { deliveryJobId } from '../../queues/names.js';
 import { transferBody } from '../helpers/bodies.js';
 import { freePort } from '../../scripts/lib/redis-server.js';
 import { testEnv } from '../helpers/env.js';
@@ -73,7 +74,7 @@ describe('a crash between storing and queueing', () => {
     expect(ids).toHaveLength(1);
     const id = ids[0]!;
     expect(await redis.zscore(`${prefix}:outbox`, id)).not.toBeNull();
-    const queue = new Queue(DELIVERY_QUEUES.guangdong, { connection: redis, prefix });
+    const queue = new Queue(deliveryQueue('guangdong'), { connection: redis, prefix });
     expect(await queue.getJob(deliveryJobId(id, 1))).toBeUndefined();
 
     // Another gateway process (here in-process) heals it with no request at all: its relay queues the job.
@@ -114,7 +115,7 @@ describe('a crash between storing and queueing', () => {
   it('a retry that reaches a gateway before the relay does queues the job itself before answering', async () => {
     // Simulate the crash's aftermath directly: a stored transfer still in the outbox, no job.
     const gw = await startTestGateway({ ROLE: 'api', OUTBOX_GRACE_MS: '600000', OUTBOX_SWEEP_MS: '600000' });
-    const queue = new Queue(DELIVERY_QUEUES.national, { connection: redis, prefix: gw.config.REDIS_PREFIX });
+    const queue = new Queue(deliveryQueue('national'), { connection: redis, prefix: gw.config.REDIS_PREFIX });
     try {
       const body = transferBody(
         { externalRef: 'BJ-CRASH-2', destination: { provinceCode: '31', orgFullName: '共青团上海市委员会' } },

@@ -2,10 +2,12 @@
  * The queue dashboard over real HTTP: operator Basic auth on everything under /admin/queues, the five
  * queues with their counts, no queue change from a cross-site request, and the read-only mode.
  */
+import { deliveryQueue } from '../helpers/partners.js';
+import { builtInPartners } from '../../adapters/registry.js';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_QUEUES, MAINTENANCE_QUEUE, NOTIFY_QUEUE } from '../../queues/names.js';
+import { MAINTENANCE_QUEUE, NOTIFY_QUEUE } from '../../queues/names.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { testRedisClient } from '../helpers/redis.js';
 
@@ -119,14 +121,16 @@ describe('the queues API', () => {
   it('lists all five queues with their counts', async () => {
     const queues = await boardQueues();
     expect([...queues.keys()].sort()).toEqual(
-      [...Object.values(DELIVERY_QUEUES), NOTIFY_QUEUE, MAINTENANCE_QUEUE].sort(),
+      [...builtInPartners.all().map((p) => p.queue), NOTIFY_QUEUE, MAINTENANCE_QUEUE].sort(),
     );
-    expect(queues.get(DELIVERY_QUEUES.national)?.counts).toMatchObject({ waiting: 3 });
-    expect(queues.get(DELIVERY_QUEUES.guangdong)?.counts).toMatchObject({ waiting: 2 });
-    expect(queues.get(DELIVERY_QUEUES.fujian)?.counts).toMatchObject({ waiting: 1 });
+    expect(queues.get(deliveryQueue('national'))?.counts).toMatchObject({ waiting: 3 });
+    expect(queues.get(deliveryQueue('guangdong'))?.counts).toMatchObject({ waiting: 2 });
+    expect(queues.get(deliveryQueue('fujian'))?.counts).toMatchObject({ waiting: 1 });
     expect(queues.get(NOTIFY_QUEUE)?.counts).toMatchObject({ waiting: 1 });
     expect(queues.get(MAINTENANCE_QUEUE)?.counts).toMatchObject({ waiting: 1 });
-    expect(queues.get(DELIVERY_QUEUES.fujian)?.description).toBe('Deliveries to the Fujian league system');
+    expect(queues.get(deliveryQueue('fujian'))?.description).toBe(
+      `Deliveries to the ${builtInPartners.get('fujian').label}`,
+    );
     for (const q of queues.values()) expect(q.readOnlyMode).toBe(false);
   });
 });
@@ -141,9 +145,9 @@ describe('cross-site requests', () => {
     ['a foreign Referer', { referer: 'https://evil.example/page' }],
     ['no same-origin signal at all', {}],
   ])('refuses a destructive call with %s: 403 CSRF_REJECTED, queue unchanged', async (_label, headers) => {
-    const before = (await boardQueues()).get(DELIVERY_QUEUES.fujian);
+    const before = (await boardQueues()).get(deliveryQueue('fujian'));
     for (const action of ['pause', 'empty', 'clean/waiting', 'obliterate']) {
-      const res = await call(gw.url, 'PUT', `/api/queues/${DELIVERY_QUEUES.fujian}/${action}`, {
+      const res = await call(gw.url, 'PUT', `/api/queues/${deliveryQueue('fujian')}/${action}`, {
         authorization: OPERATOR,
         ...headers,
       });
@@ -151,23 +155,23 @@ describe('cross-site requests', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await res.json()).toMatchObject({ status: 403, code: 'CSRF_REJECTED' });
     }
-    const after = (await boardQueues()).get(DELIVERY_QUEUES.fujian);
+    const after = (await boardQueues()).get(deliveryQueue('fujian'));
     expect(after?.isPaused).toBe(false);
     expect(after?.counts).toEqual(before?.counts);
-    expect(await gw.producer.queues.fujian.isPaused()).toBe(false);
-    expect(await gw.producer.queues.fujian.getWaitingCount()).toBe(1);
+    expect(await gw.producer.queue('fujian').isPaused()).toBe(false);
+    expect(await gw.producer.queue('fujian').getWaitingCount()).toBe(1);
   });
 
   it('asks for credentials first: a cross-site call without them gets 401', async () => {
-    const res = await call(gw.url, 'PUT', `/api/queues/${DELIVERY_QUEUES.fujian}/pause`, {
+    const res = await call(gw.url, 'PUT', `/api/queues/${deliveryQueue('fujian')}/pause`, {
       'sec-fetch-site': 'cross-site',
     });
     expect(res.status).toBe(401);
   });
 
   it('lets a same-origin call through: pause by fetch metadata, resume by Origin, then by Referer', async () => {
-    const queue = gw.producer.queues.national;
-    const path = `/api/queues/${DELIVERY_QUEUES.national}`;
+    const queue = gw.producer.queue('national');
+    const path = `/api/queues/${deliveryQueue('national')}`;
     const paused = await call(gw.url, 'PUT', `${path}/pause`, {
       authorization: OPERATOR,
       'sec-fetch-site': 'same-origin',
@@ -175,7 +179,7 @@ describe('cross-site requests', () => {
     });
     expect(paused.status).toBe(200);
     expect(await queue.isPaused()).toBe(true);
-    expect((await boardQueues()).get(DELIVERY_QUEUES.national)?.isPaused).toBe(true);
+    expect((await boardQueues()).get(deliveryQueue('national'))?.isPaused).toBe(true);
 
     const resumed = await call(gw.url, 'PUT', `${path}/resume`, { authorization: OPERATOR, origin: gw.url });
     expect(resumed.status).toBe(200);
@@ -184,7 +188,7 @@ describe('cross-site requests', () => {
     await call(gw.url, 'PUT', `${path}/pause`, { authorization: OPERATOR, 'sec-fetch-site': 'same-origin' });
     const byReferer = await call(gw.url, 'PUT', `${path}/resume`, {
       authorization: OPERATOR,
-      referer: `${gw.url}/admin/queues/queue/${DELIVERY_QUEUES.national}`,
+      referer: `${gw.url}/admin/queues/queue/${deliveryQueue('national')}`,
     });
     expect(byReferer.status).toBe(200);
     expect(await queue.isPaused()).toBe(false);
@@ -197,16 +201,16 @@ describe('read-only mode', () => {
     const queues = await boardQueues(readOnly.url);
     expect(queues.size).toBe(5);
     for (const q of queues.values()) expect(q.readOnlyMode).toBe(true);
-    expect(queues.get(DELIVERY_QUEUES.national)?.counts).toMatchObject({ waiting: 3 });
+    expect(queues.get(deliveryQueue('national'))?.counts).toMatchObject({ waiting: 3 });
   });
 
   it('refuses every change server-side, even from the same origin: 403 READ_ONLY', async () => {
     const calls: [string, string][] = [
-      ['PUT', `/api/queues/${DELIVERY_QUEUES.guangdong}/pause`],
-      ['PUT', `/api/queues/${DELIVERY_QUEUES.guangdong}/empty`],
+      ['PUT', `/api/queues/${deliveryQueue('guangdong')}/pause`],
+      ['PUT', `/api/queues/${deliveryQueue('guangdong')}/empty`],
       ['PUT', '/api/queues/pause'],
-      ['POST', `/api/queues/${DELIVERY_QUEUES.guangdong}/add`],
-      ['PATCH', `/api/queues/${DELIVERY_QUEUES.guangdong}/trf_dash3-g1/priority`],
+      ['POST', `/api/queues/${deliveryQueue('guangdong')}/add`],
+      ['PATCH', `/api/queues/${deliveryQueue('guangdong')}/trf_dash3-g1/priority`],
     ];
     for (const [method, path] of calls) {
       const res = await call(readOnly.url, method, path, {
@@ -216,7 +220,7 @@ describe('read-only mode', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(await res.json()).toMatchObject({ status: 403, code: 'READ_ONLY' });
     }
-    expect(await gw.producer.queues.guangdong.isPaused()).toBe(false);
-    expect(await gw.producer.queues.guangdong.getWaitingCount()).toBe(2);
+    expect(await gw.producer.queue('guangdong').isPaused()).toBe(false);
+    expect(await gw.producer.queue('guangdong').getWaitingCount()).toBe(2);
   });
 });

@@ -39,7 +39,7 @@ describe('poison transfers among valid ones to the same partner', () => {
       queue: w.gw.producer,
     };
     const breaker: string[] = [];
-    w.gw.partners.callers.national.onStateChange((s) => breaker.push(s));
+    w.gw.partners.get('national').caller.onStateChange((s) => breaker.push(s));
 
     const poison: string[] = [];
     for (let i = 0; i < 8; i++) poison.push(await storePoison(deps, i % 2 ? 'bad_pii' : 'bad_org_name', i));
@@ -79,7 +79,7 @@ describe('poison transfers among valid ones to the same partner', () => {
     }
     for (const t of await w.gw.store.getMany(valid)) expect(t.attempts).toBe(1);
     expect(breaker).toEqual([]);
-    expect(w.gw.partners.callers.national.state).toBe('closed');
+    expect(w.gw.partners.get('national').caller.state).toBe('closed');
 
     // The cause is logged once per poison transfer, at the end, and never as a partner failure.
     const lines = w.gw.logs.join('').split('\n').filter(Boolean);

@@ -12,7 +12,7 @@ import { startGuangdongSimulator } from '../../adapters/guangdong/simulator.js';
 import { webhookHeaders } from '../../src/webhooks/standard-webhooks.js';
 import { transferBody } from '../helpers/bodies.js';
 import { testEnv } from '../helpers/env.js';
-import { KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { callbackSecret, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { testRedisClient } from '../helpers/redis.js';
 
 type Guangdong = Awaited<ReturnType<typeof startGuangdongSimulator>>;
@@ -99,7 +99,7 @@ const validJson = (n: number, overrides: Record<string, unknown> = {}) =>
 /** Transfers in the store: the index every stored transfer is in. */
 const storedCount = () => redis.zcard(`${gw.config.REDIS_PREFIX}:idx:all`);
 
-const nationalSecret = () => gw.config.CALLBACK_SECRETS_NATIONAL[0]!;
+const nationalSecret = () => callbackSecret(gw, 'national');
 let msg = 0;
 /** A national callback signed with the gateway's own secret over exactly `body`. */
 const signedCallback = (body: string | Buffer, headers: Record<string, string> = {}, target = 'national') =>

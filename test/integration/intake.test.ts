@@ -1,8 +1,9 @@
 /** Intake over real HTTP against the real test Redis: acceptance, idempotency, refusals, listing. */
+import { deliveryQueue } from '../helpers/partners.js';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_QUEUES, deliveryJobId } from '../../queues/names.js';
+import { deliveryJobId } from '../../queues/names.js';
 import { transferBody, validIdNumber } from '../helpers/bodies.js';
 import { api, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { testRedisClient } from '../helpers/redis.js';
@@ -50,7 +51,10 @@ describe('POST /v1/transfers', () => {
       irreversible: false,
     });
     expect(res.body.member).toMatchObject({ phone: '138****0000' });
-    const queue = new Queue(DELIVERY_QUEUES.guangdong, { connection: redis, prefix: gw.config.REDIS_PREFIX });
+    const queue = new Queue(deliveryQueue('guangdong'), {
+      connection: redis,
+      prefix: gw.config.REDIS_PREFIX,
+    });
     const job = await queue.getJob(deliveryJobId(id, 1));
     expect(job?.data).toEqual({ transferId: id }); // ids only: no personal data in job data
     expect(await gw.store.inOutbox(id)).toBe(false);

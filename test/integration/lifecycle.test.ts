@@ -9,7 +9,7 @@ import { trackLocalReports } from '../../src/usecases/local-reports.js';
 import { reconcileStale } from '../../src/usecases/reconcile.js';
 import { transferBody } from '../helpers/bodies.js';
 import { MovableClock } from '../helpers/clock.js';
-import { api, KEYS } from '../helpers/gateway.js';
+import { api, callbackSecret, KEYS } from '../helpers/gateway.js';
 import { startWorld, until, type World } from '../helpers/world.js';
 
 type Transfer = {
@@ -106,12 +106,8 @@ describe('journeys to completion, with Beijing told of every change', () => {
 
 describe('callbacks: verification, at-most-once, refusals', () => {
   let w: World;
-  const secret = () => w.gw.config.CALLBACK_SECRETS_NATIONAL[0]!;
-  const secretOf = (partner: 'FUJIAN' | 'GUANGDONG'): string => {
-    const s = w.gw.config[`CALLBACK_SECRETS_${partner}`][0];
-    if (!s) throw new Error(`no ${partner} secret`);
-    return s;
-  };
+  const secret = () => callbackSecret(w.gw, 'national');
+  const secretOf = (partner: 'FUJIAN' | 'GUANGDONG'): string => callbackSecret(w.gw, partner.toLowerCase());
   beforeAll(async () => {
     w = await startWorld();
   });
@@ -358,7 +354,7 @@ describe('the national 10-day lapse, on a clock the test moves', () => {
     w = await startWorld({
       gateway: { clock },
       partnerNow: () => clock.now(),
-      national: { expireAfterMs: 10 * 86_400_000 },
+      simulator: { national: { expireAfterMs: 10 * 86_400_000 } },
       env: { RECONCILE_STALE_AFTER_MS: String(86_400_000), RECONCILE_INTERVAL_MS: '100000' },
     });
   });

@@ -41,7 +41,7 @@ beforeAll(async () => {
   w.fujian.control.setFaults({ down: true });
   for (let i = 2; i <= 4; i++)
     await post(i, { provinceCode: '35', orgFullName: '中国共产主义青年团福建省福州市委员会' });
-  await until('the fujian breaker to open', async () => w.gw.partners.callers.fujian.state === 'open');
+  await until('the fujian breaker to open', async () => w.gw.partners.get('fujian').caller.state === 'open');
   // A callback with a bad signature: refused, and counted.
   await api(w.gw.url, 'POST', '/v1/callbacks/national', {
     raw: '{}',

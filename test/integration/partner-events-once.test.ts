@@ -9,7 +9,7 @@ import type { Target } from '../../src/domain/transfer.js';
 import { reconcileTransfer } from '../../src/usecases/reconcile.js';
 import { webhookHeaders } from '../../src/webhooks/standard-webhooks.js';
 import { transferBody } from '../helpers/bodies.js';
-import { api, KEYS } from '../helpers/gateway.js';
+import { api, callbackSecret, KEYS } from '../helpers/gateway.js';
 import { startWorld, until, type World } from '../helpers/world.js';
 
 const N = 20;
@@ -47,7 +47,7 @@ async function submitted(target: Target): Promise<string> {
 
 /** N signed callbacks of one fact, each with its own webhook id, all at once. */
 async function report(target: Target, type: string, id: string): Promise<number[]> {
-  const secret = w.gw.config[`CALLBACK_SECRETS_${target.toUpperCase()}` as 'CALLBACK_SECRETS_NATIONAL'][0]!;
+  const secret = callbackSecret(w.gw, target);
   const body = JSON.stringify({ type, data: { transferId: id, partnerRef: 'P-1', reason: '不符合条件' } });
   const answers = await Promise.all(
     Array.from({ length: N }, (_, i) =>

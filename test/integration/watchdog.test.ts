@@ -3,10 +3,11 @@
  * job vanished or ended without deciding it (BullMQ failing a job is not the transfer failing), and
  * fails only a transfer that already spent every partner attempt.
  */
+import { deliveryQueue } from '../helpers/partners.js';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_QUEUES, deliveryJobId } from '../../queues/names.js';
+import { deliveryJobId } from '../../queues/names.js';
 import { transferBody } from '../helpers/bodies.js';
 import { api, KEYS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { testRedisClient } from '../helpers/redis.js';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   // ROLE=api: no delivery worker takes the jobs, so the test decides what happens to them.
   gw = await startTestGateway({ ROLE: 'api', WATCHDOG_MIN_AGE_MS: '0' });
   redis = testRedisClient();
-  queue = new Queue(DELIVERY_QUEUES.fujian, { connection: redis, prefix: gw.config.REDIS_PREFIX });
+  queue = new Queue(deliveryQueue('fujian'), { connection: redis, prefix: gw.config.REDIS_PREFIX });
 });
 afterAll(async () => {
   await queue.close();
@@ -58,7 +59,7 @@ describe('the delivery watchdog', () => {
     const id = await post();
     // BullMQ fails a job on its own terms, e.g. "job stalled more than allowable limit" in a crash loop.
     const worker = new Worker(
-      DELIVERY_QUEUES.fujian,
+      deliveryQueue('fujian'),
       () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')),
       { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: gw.config.REDIS_PREFIX },
     );
@@ -85,7 +86,7 @@ describe('the delivery watchdog', () => {
 
   it('re-queues a transfer whose job completed while the transfer stayed accepted', async () => {
     const id = await post();
-    const worker = new Worker(DELIVERY_QUEUES.fujian, () => Promise.resolve('lost its write'), {
+    const worker = new Worker(deliveryQueue('fujian'), () => Promise.resolve('lost its write'), {
       connection: redis.duplicate({ maxRetriesPerRequest: null }),
       prefix: gw.config.REDIS_PREFIX,
     });

@@ -14,7 +14,7 @@ describe('configuration', () => {
     expect(config.PORT).toBe(3000);
     expect(config.API_KEYS.map((k) => k.id)).toEqual(['beijing', 'ops', 'reader']);
     expect(config.PII_KEYS[0]?.key).toHaveLength(32);
-    expect(config.CALLBACK_SECRETS_NATIONAL).toHaveLength(1);
+    expect(config.partners.national?.callbackSecrets).toHaveLength(1);
   });
 
   it('lists every problem at once', () => {
@@ -45,7 +45,7 @@ describe('configuration', () => {
       CALLBACK_SECRETS_FUJIAN: `${example.CALLBACK_SECRETS_FUJIAN}, whsec_bmV3LXNlY3JldC1mb3Itcm90YXRpb24=`,
     });
     expect(config.API_KEYS[0]?.key).toBe(`sha256:${hash}`);
-    expect(config.CALLBACK_SECRETS_FUJIAN).toHaveLength(2);
+    expect(config.partners.fujian?.callbackSecrets).toHaveLength(2);
     expect(() =>
       loadConfig({ ...example, API_KEYS: '[{"id":"x","key":"sha256:abc","scopes":["ops"]}]' }),
     ).toThrow(ConfigError);

@@ -5,10 +5,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtInPartners } from '../../adapters/registry.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument, QUERIES, REQUEST_BODIES } from '../../src/http/openapi.js';
-import { validateCreateTransfer } from '../../src/http/transfers/schemas.js';
+import { validateCreateTransfer } from '../../src/domain/intake.js';
+
+const ROUTES = builtInPartners.routes();
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -59,7 +62,9 @@ describe('request schemas', () => {
     const examples = Object.values(media?.examples ?? {});
     expect(examples.length).toBeGreaterThanOrEqual(2);
     for (const example of examples) {
-      expect(() => validateCreateTransfer(example.value, new Date('2024-06-01T00:00:00Z'))).not.toThrow();
+      expect(() =>
+        validateCreateTransfer(example.value, { now: new Date('2024-06-01T00:00:00Z'), routes: ROUTES }),
+      ).not.toThrow();
     }
   });
 });
@@ -114,6 +119,7 @@ describe('error codes', () => {
       'RETRIES_EXHAUSTED',
       'DELIVERY_ERROR',
       'DELIVERY_CRASH_LOOP',
+      'PARTNER_NOT_CONFIGURED',
       'BREAKER_OPEN',
     ]);
     const documented = documentedCodes();

@@ -1,12 +1,9 @@
+import { builtInPartners } from '../../adapters/registry.js';
+import { routeDestination } from '../../src/domain/routing.js';
 import { describe, expect, it } from 'vitest';
 
 import provinces from '../../fixtures/provinces.json' with { type: 'json' };
-import {
-  isIdRegionPrefix,
-  isLeagueProvinceCode,
-  provinceName,
-  routeDestination,
-} from '../../src/domain/provinces.js';
+import { isIdRegionPrefix, isLeagueProvinceCode, provinceName } from '../../src/domain/provinces.js';
 
 const SECTORS = ['91', '92', '93', '94', '95'];
 
@@ -19,14 +16,26 @@ describe('the province fixture', () => {
   });
 });
 
+const ROUTES = builtInPartners.routes();
+
 describe('routeDestination', () => {
   it('sends 44 to guangdong and 35 to fujian', () => {
-    expect(routeDestination('44')).toEqual({ ok: true, target: 'guangdong', sector: false, name: '广东省' });
-    expect(routeDestination('35')).toEqual({ ok: true, target: 'fujian', sector: false, name: '福建省' });
+    expect(routeDestination('44', ROUTES)).toEqual({
+      ok: true,
+      target: 'guangdong',
+      sector: false,
+      name: '广东省',
+    });
+    expect(routeDestination('35', ROUTES)).toEqual({
+      ok: true,
+      target: 'fujian',
+      sector: false,
+      name: '福建省',
+    });
   });
 
   it.each(SECTORS)('sends sector %s to national', (code) => {
-    expect(routeDestination(code)).toMatchObject({ ok: true, target: 'national', sector: true });
+    expect(routeDestination(code, ROUTES)).toMatchObject({ ok: true, target: 'national', sector: true });
   });
 
   it('sends every other mainland province to national', () => {
@@ -35,22 +44,27 @@ describe('routeDestination', () => {
     );
     expect(others).toHaveLength(28);
     for (const p of others) {
-      expect(routeDestination(p.code)).toEqual({ ok: true, target: 'national', sector: false, name: p.name });
+      expect(routeDestination(p.code, ROUTES)).toEqual({
+        ok: true,
+        target: 'national',
+        sector: false,
+        name: p.name,
+      });
     }
   });
 
   it('refuses Beijing as internal, saying why', () => {
-    const result = routeDestination('11');
+    const result = routeDestination('11', ROUTES);
     expect(result).toMatchObject({ ok: false, code: 'DESTINATION_IS_INTERNAL' });
     expect(result.ok === false && result.message).toMatch(/Beijing system itself/);
   });
 
   it.each(['71', '81', '82', '83'])('refuses %s, which has no reachable league system', (code) => {
-    expect(routeDestination(code)).toMatchObject({ ok: false, code: 'INVALID_PROVINCE_CODE' });
+    expect(routeDestination(code, ROUTES)).toMatchObject({ ok: false, code: 'INVALID_PROVINCE_CODE' });
   });
 
   it.each(['00', '99', '16', '1', '440', '', 'ab'])('refuses the unknown code %j', (code) => {
-    expect(routeDestination(code)).toMatchObject({ ok: false, code: 'INVALID_PROVINCE_CODE' });
+    expect(routeDestination(code, ROUTES)).toMatchObject({ ok: false, code: 'INVALID_PROVINCE_CODE' });
   });
 });
 

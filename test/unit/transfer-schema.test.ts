@@ -1,8 +1,11 @@
+import { builtInPartners } from '../../adapters/registry.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { AppError } from '../../src/domain/errors.js';
-import { CreateTransferBody, validateCreateTransfer } from '../../src/http/transfers/schemas.js';
+import { CreateTransferBody, validateCreateTransfer } from '../../src/domain/intake.js';
+
+const ROUTES = builtInPartners.routes();
 
 const NOW = new Date('2024-06-01T00:00:00Z');
 
@@ -64,7 +67,7 @@ const withReason = (kind: string): Body => {
 
 function refusal(body: unknown): AppError {
   try {
-    validateCreateTransfer(body, NOW);
+    validateCreateTransfer(body, { now: NOW, routes: ROUTES });
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;
@@ -89,7 +92,7 @@ const without = (body: Body, path: string) => at(body, path, (p, k) => delete p[
 
 describe('validateCreateTransfer: valid bodies', () => {
   it.each(Object.keys(REASONS))('accepts a minimal %s transfer', (kind) => {
-    const result = validateCreateTransfer(withReason(kind), NOW);
+    const result = validateCreateTransfer(withReason(kind), { now: NOW, routes: ROUTES });
     expect(result.reason).toEqual(REASONS[kind]!.reason);
     expect(result.irreversible).toBe(kind === 'enlistment' || kind === 'classified_unit');
   });
@@ -100,7 +103,7 @@ describe('validateCreateTransfer: valid bodies', () => {
       'destination.orgFullName',
       '共青团某某（筹）',
     );
-    const result = validateCreateTransfer(body, NOW);
+    const result = validateCreateTransfer(body, { now: NOW, routes: ROUTES });
     expect(result).toMatchObject({
       target: 'guangdong',
       irreversible: false,
@@ -120,19 +123,24 @@ describe('validateCreateTransfer: valid bodies', () => {
     ['51', 'national'],
     ['93', 'national'],
   ])('routes province %s to %s', (code, target) => {
-    expect(validateCreateTransfer(edit(base(), 'destination.provinceCode', code), NOW).target).toBe(target);
+    expect(
+      validateCreateTransfer(edit(base(), 'destination.provinceCode', code), { now: NOW, routes: ROUTES })
+        .target,
+    ).toBe(target);
   });
 
   it('accepts a branch initiator, an optional phone left out, and the optional abroad fields', () => {
     const body = without(edit(withReason('abroad'), 'initiator', branch), 'member.phone');
     const reason = { ...REASONS.abroad!.reason, expectedReturnDate: '2025-07-01' };
-    const result = validateCreateTransfer({ ...body, reason }, NOW);
+    const result = validateCreateTransfer({ ...body, reason }, { now: NOW, routes: ROUTES });
     expect(result.initiator).toEqual(branch);
     expect(result.member.phone).toBeUndefined();
   });
 
   it('trims the member name', () => {
-    expect(validateCreateTransfer(edit(base(), 'member.name', ' 张三 '), NOW).member.name).toBe('张三');
+    expect(
+      validateCreateTransfer(edit(base(), 'member.name', ' 张三 '), { now: NOW, routes: ROUTES }).member.name,
+    ).toBe('张三');
   });
 });
 
@@ -295,7 +303,10 @@ describe('validateCreateTransfer: semantic rules', () => {
 
   it('lets Beijing review an enlistment', () => {
     expect(
-      validateCreateTransfer(edit(withReason('enlistment'), 'reason.reviewingProvinceCode', '11'), NOW),
+      validateCreateTransfer(edit(withReason('enlistment'), 'reason.reviewingProvinceCode', '11'), {
+        now: NOW,
+        routes: ROUTES,
+      }),
     ).toMatchObject({
       irreversible: true,
     });

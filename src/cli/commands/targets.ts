@@ -1,6 +1,6 @@
 /** tgw targets | targets pause <target> | targets resume <target> */
-import { TARGETS } from '../../domain/transfer.js';
-import { oneOf, parseCommand, type Command } from '../command.js';
+
+import { parseCommand, partnerId, type Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { json, plural, println, table } from '../format.js';
 import type { TargetStatus } from '../wire.js';
@@ -57,7 +57,7 @@ function pauseCommand(paused: boolean): Command {
       : "resume a target's delivery",
     help: `usage: tgw targets ${verb} <target>
 
-  <target>   ${TARGETS.join(', ')}
+  <target>   a partner id, as \`tgw targets\` lists them (e.g. national)
 ${
   paused
     ? `
@@ -68,9 +68,9 @@ Jobs already running finish; waiting and new transfers stay queued (state accept
     async run(ctx, args) {
       const { values, positionals } = parseCommand(path, args, { json: { type: 'boolean' } });
       const [raw, extra] = positionals;
-      if (raw === undefined) throw new UsageError(`which target? ${TARGETS.join(', ')}`, path);
+      if (raw === undefined) throw new UsageError('which target? `tgw targets` lists them', path);
       if (extra !== undefined) throw new UsageError(`one target at a time; unexpected "${extra}"`, path);
-      const target = oneOf(path, 'target', raw, TARGETS) ?? raw;
+      const target = partnerId(path, raw) ?? raw;
       const s = await ctx.connect(values).setTargetPaused(target, paused);
       if (values.json) {
         json(ctx.out, s);

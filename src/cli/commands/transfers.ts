@@ -1,7 +1,7 @@
 /** tgw transfers list | show | retry */
-import { STATES, TARGETS } from '../../domain/transfer.js';
+import { STATES } from '../../domain/transfer.js';
 import type { GatewayClient } from '../client.js';
-import { intOption, oneOf, parseCommand, type Command, type Context } from '../command.js';
+import { intOption, oneOf, parseCommand, partnerId, type Command, type Context } from '../command.js';
 import { ApiError, EXIT, UsageError } from '../errors.js';
 import { clean, detailText, json, plural, println, table, time, type Output } from '../format.js';
 import { ProgressBar } from '../progress.js';
@@ -34,8 +34,8 @@ const list: Command = {
   help: `usage: tgw transfers list [--state S] [--target T] [--overdue] [--limit N] [--all] [--json]
 
   --state S    only transfers in state S: ${STATES.join(', ')}
-  --target T   only transfers to T: ${TARGETS.join(', ')}
-  --overdue    only guangdong/fujian transfers whose member is overdue for local reporting
+  --target T   only transfers to partner T (tgw targets lists them)
+  --overdue    only transfers whose member is overdue for local reporting
   --limit N    transfers per page (1-${PAGE_MAX}, default 20)
   --all        follow the pages to the end
   --json       print the transfers as a JSON array`,
@@ -50,7 +50,7 @@ const list: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, LIST);
     const state = oneOf(LIST, 'state', values.state, STATES);
-    const target = oneOf(LIST, 'target', values.target, TARGETS);
+    const target = partnerId(LIST, values.target);
     const all = values.all ?? false;
     const pageSize = intOption(LIST, 'limit', values.limit, PAGE_MAX) ?? (all ? PAGE_MAX : 20);
     const api = ctx.connect(values);
@@ -97,9 +97,8 @@ function printTransfer(out: Output, t: Transfer): void {
     const overdue = t.localReport.overdue ? ', OVERDUE' : '';
     fields.push(['localReport', `${t.localReport.status}, due ${time(t.localReport.dueAt)}${overdue}`]);
   }
-  if (t.target === 'national' && t.nationalAccountCreated !== undefined) {
-    fields.push(['accountCreated', t.nationalAccountCreated ? 'yes' : 'no']);
-  }
+  // Shown once the partner reported it (only a partner that creates accounts ever does).
+  if (t.nationalAccountCreated) fields.push(['accountCreated', 'yes']);
   fields.push(['created', time(t.createdAt)], ['updated', time(t.updatedAt)]);
   const width = Math.max(...fields.map(([k]) => k.length));
   for (const [k, v] of fields) println(out, `${k.padEnd(width)}  ${clean(v)}`);
@@ -190,7 +189,7 @@ const retry: Command = {
        tgw transfers retry --all-failed [--target T] [--yes]
 
   --all-failed   retry every failed transfer (asks first unless --yes)
-  --target T     with --all-failed: only transfers to T: ${TARGETS.join(', ')}
+  --target T     with --all-failed: only transfers to partner T (tgw targets lists them)
   --yes          do not ask; needed with --all-failed when there is no terminal
 
 Exits 1 when the gateway refused any of them (each refusal is listed with its code).`,
@@ -210,7 +209,7 @@ Exits 1 when the gateway refused any of them (each refusal is listed with its co
     if (!allFailed && values.target !== undefined) {
       throw new UsageError('--target goes with --all-failed', RETRY);
     }
-    const target = oneOf(RETRY, 'target', values.target, TARGETS);
+    const target = partnerId(RETRY, values.target);
     const api = ctx.connect(values);
 
     let ids = [...new Set(positionals)];

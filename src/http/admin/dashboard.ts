@@ -13,7 +13,6 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Request, type RequestHandler } from 'express';
-import { DELIVERY_QUEUES, MAINTENANCE_QUEUE, NOTIFY_QUEUE } from '../../../queues/names.js';
 import { AppError } from '../../domain/errors.js';
 import type { Caller } from '../auth.js';
 import { malformedPath, problemOf, sendProblem } from '../problem.js';
@@ -22,21 +21,13 @@ export const DASHBOARD_PATH = '/admin/queues';
 const REALM = 'Basic realm="transfer-gateway operators", charset="UTF-8"';
 
 export interface DashboardDeps {
-  /** Every queue the gateway uses; the dashboard shows them in this order. */
-  queues: readonly Queue[];
+  /** Every queue the gateway uses, with what it holds; the dashboard shows them in this order. */
+  queues: readonly { queue: Queue; description: string }[];
   user: string;
   password: string;
   /** Show queues and jobs, refuse every change (bull-board hides its buttons; we refuse server-side). */
   readOnly: boolean;
 }
-
-const DESCRIPTIONS: Readonly<Record<string, string>> = {
-  [DELIVERY_QUEUES.national]: 'Deliveries to the national league system',
-  [DELIVERY_QUEUES.guangdong]: 'Deliveries to the Guangdong league system',
-  [DELIVERY_QUEUES.fujian]: 'Deliveries to the Fujian league system',
-  [NOTIFY_QUEUE]: 'State-change notifications to the Beijing system',
-  [MAINTENANCE_QUEUE]: 'Reconciliation, local-report tracking and the delivery watchdog',
-};
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -160,11 +151,7 @@ export function dashboardApp(deps: DashboardDeps): Express {
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: deps.queues.map(
-      (queue) =>
-        new BullMQAdapter(queue, {
-          readOnlyMode: deps.readOnly,
-          description: DESCRIPTIONS[queue.name] ?? '',
-        }),
+      ({ queue, description }) => new BullMQAdapter(queue, { readOnlyMode: deps.readOnly, description }),
     ),
     serverAdapter,
     options: {

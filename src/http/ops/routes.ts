@@ -10,34 +10,34 @@ import type { Queue } from 'bullmq';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { DeliveryJobData } from '../../../queues/names.js';
-import type { PartnerCaller } from '../../delivery/partner-caller.js';
+import type { PartnerSet } from '../../delivery/partner-set.js';
 import { AppError } from '../../domain/errors.js';
-import { TARGETS, type Target } from '../../domain/transfer.js';
+import type { Target } from '../../domain/transfer.js';
 import type { Logger } from '../../log.js';
 import { callerOf, type Authenticator } from '../auth.js';
 import { COUNTED_JOB_STATES, TargetParam, type TargetStatus } from './schemas.js';
 
 export interface OpsDeps {
-  queues: Readonly<Record<Target, Queue<DeliveryJobData>>>;
-  callers: Readonly<Record<Target, Pick<PartnerCaller, 'state' | 'remainingOpenMs'>>>;
+  queues: { queue(target: Target): Queue<DeliveryJobData> };
+  partners: PartnerSet;
   log: Logger;
 }
 
-function targetOf(raw: unknown): Target {
+function targetOf(deps: OpsDeps, raw: unknown): Target {
   const parsed = TargetParam.safeParse(raw);
-  if (!parsed.success) {
+  if (!parsed.success || !deps.partners.has(parsed.data)) {
     throw new AppError(
       'not_found',
       'UNKNOWN_TARGET',
-      `no target called ${String(raw)}; targets are ${TARGETS.join(', ')}`,
+      `no target called ${String(raw).slice(0, 64)}; targets are ${deps.partners.ids.join(', ')}`,
     );
   }
   return parsed.data;
 }
 
 async function targetStatus(deps: OpsDeps, target: Target): Promise<z.output<typeof TargetStatus>> {
-  const queue = deps.queues[target];
-  const caller = deps.callers[target];
+  const queue = deps.queues.queue(target);
+  const { caller } = deps.partners.get(target);
   const [paused, raw] = await Promise.all([queue.isPaused(), queue.getJobCounts(...COUNTED_JOB_STATES)]);
   const n = (state: (typeof COUNTED_JOB_STATES)[number]) => raw[state] ?? 0;
   return {
@@ -60,13 +60,13 @@ export function opsRoutes(deps: OpsDeps, auth: Authenticator): Router {
   const router = Router();
 
   router.get('/v1/ops/targets', auth.require('ops'), async (_req, res) => {
-    res.json({ items: await Promise.all(TARGETS.map((t) => targetStatus(deps, t))) });
+    res.json({ items: await Promise.all(deps.partners.ids.map((t) => targetStatus(deps, t))) });
   });
 
   for (const action of ['pause', 'resume'] as const) {
     router.post(`/v1/ops/targets/:target/${action}`, auth.require('ops'), async (req, res) => {
-      const target = targetOf(req.params.target);
-      const queue = deps.queues[target];
+      const target = targetOf(deps, req.params.target);
+      const queue = deps.queues.queue(target);
       // Both are idempotent in BullMQ: pausing a paused queue (or resuming a running one) changes nothing.
       if (action === 'pause') await queue.pause();
       else await queue.resume();

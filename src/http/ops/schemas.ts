@@ -1,8 +1,11 @@
 /** /v1/ops: response shapes, as zod schemas for the OpenAPI document (plain objects: fields may be added). */
 import { z } from 'zod';
-import { TARGETS } from '../../domain/transfer.js';
+import { PARTNER_ID } from '../../domain/transfer.js';
 
-export const TargetParam = z.enum(TARGETS).meta({ description: 'national, guangdong or fujian' });
+export const TargetParam = z
+  .string()
+  .regex(PARTNER_ID)
+  .meta({ description: 'a partner id (GET /v1/ops/targets lists the partners this gateway has)' });
 
 /** The queue states counted for each target (BullMQ job states). */
 export const COUNTED_JOB_STATES = [
@@ -18,7 +21,7 @@ const count = (description: string) => z.number().int().min(0).meta({ descriptio
 
 export const TargetStatus = z
   .object({
-    target: z.enum(TARGETS),
+    target: TargetParam,
     paused: z.boolean().meta({
       description:
         'delivery to this target is paused by an operator: no worker process takes its jobs; new transfers wait',

@@ -1,25 +1,19 @@
 /**
- * Destination checks, answered by the partner that holds the destination: GET /v1/orgs/check (the
- * national system only: Guangdong and Fujian offer no such check) and GET /v1/orgs/search (all three).
+ * Destination checks, answered by the partner that holds the destination: GET /v1/orgs/check (for a
+ * partner whose capabilities include a full-name check) and GET /v1/orgs/search (every partner).
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { TransferAdapter } from '../../../adapters/adapter.js';
-import { PartnerError } from '../../../adapters/errors.js';
-import {
-  BreakerOpenError,
-  type PartnerCaller,
-  type PartnerOperation,
-} from '../../delivery/partner-caller.js';
+import type { Partner, PartnerSet } from '../../delivery/partner-set.js';
 import { AppError } from '../../domain/errors.js';
-import { routeDestination } from '../../domain/provinces.js';
-import type { Target } from '../../domain/transfer.js';
+import { routeDestination, type Routes } from '../../domain/routing.js';
+import { askPartner } from '../../usecases/ask-partner.js';
 import type { Authenticator } from '../auth.js';
 import { parseQuery } from '../validation.js';
 
 export interface OrgDeps {
-  adapters: Readonly<Record<Target, TransferAdapter>>;
-  callers: Readonly<Record<Target, PartnerCaller>>;
+  partners: PartnerSet;
+  routes: Routes;
 }
 
 const provinceCode = z
@@ -38,36 +32,14 @@ export const OrgSearchQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
-function targetOf(code: string): Target {
-  const route = routeDestination(code);
+function partnerOf(deps: OrgDeps, code: string): Partner {
+  const route = routeDestination(code, deps.routes);
   if (!route.ok) {
     throw new AppError('invalid', route.code, route.message, [
       { path: 'query.provinceCode', message: route.message, code: route.code },
     ]);
   }
-  return route.target;
-}
-
-async function throughPartner<T>(
-  deps: OrgDeps,
-  target: Target,
-  operation: PartnerOperation,
-  call: (a: TransferAdapter, signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  try {
-    return await deps.callers[target].call(operation, (signal) => call(deps.adapters[target], signal));
-  } catch (err) {
-    if (err instanceof BreakerOpenError || (err instanceof PartnerError && err.retryable)) {
-      throw new AppError(
-        'unavailable',
-        'PARTNER_UNAVAILABLE',
-        `the ${target} system cannot be reached now; try again shortly`,
-      );
-    }
-    if (err instanceof PartnerError)
-      throw new AppError('unprocessable', err.code, `${target}: ${err.message}`);
-    throw err;
-  }
+  return deps.partners.get(route.target);
 }
 
 export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
@@ -75,16 +47,16 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
 
   router.get('/v1/orgs/check', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(OrgCheckQuery, req.query);
-    const target = targetOf(q.provinceCode);
-    if (!deps.adapters[target].capabilities.checkOrg) {
+    const partner = partnerOf(deps, q.provinceCode);
+    if (!partner.capabilities.checkOrg) {
       throw new AppError(
         'unprocessable',
         'CHECK_NOT_SUPPORTED',
-        `the ${target} system offers no full-name check; search its org list with GET /v1/orgs/search`,
+        `the ${partner.id} system offers no full-name check; search its org list with GET /v1/orgs/search`,
       );
     }
-    const result = await throughPartner(deps, target, 'check_org', (a, signal) =>
-      a.checkOrg(q.provinceCode, q.fullName, { signal }),
+    const result = await askPartner(partner, 'check_org', (signal) =>
+      partner.adapter.checkOrg(q.provinceCode, q.fullName, { signal }),
     );
     res.json(
       result.result === 'exists'
@@ -95,9 +67,9 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
 
   router.get('/v1/orgs/search', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(OrgSearchQuery, req.query);
-    const target = targetOf(q.provinceCode);
-    const items = await throughPartner(deps, target, 'search', (a, signal) =>
-      a.searchOrgs(q.provinceCode, q.q, { signal, limit: q.limit }),
+    const partner = partnerOf(deps, q.provinceCode);
+    const items = await askPartner(partner, 'search', (signal) =>
+      partner.adapter.searchOrgs(q.provinceCode, q.q, { signal, limit: q.limit }),
     );
     res.json({ items });
   });

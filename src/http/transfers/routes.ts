@@ -2,7 +2,9 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import { STATES, TARGETS } from '../../domain/transfer.js';
+import { PARTNER_ID, STATES } from '../../domain/transfer.js';
+import { validateCreateTransfer } from '../../domain/intake.js';
+import type { Routes } from '../../domain/routing.js';
 import { createTransfer, type IntakeDeps } from '../../usecases/create-transfer.js';
 import type { Authenticator } from '../auth.js';
 import { callerOf } from '../auth.js';
@@ -13,7 +15,7 @@ import { transferView } from './view.js';
 
 export const ListTransfersQuery = z.strictObject({
   state: z.enum(STATES).optional(),
-  target: z.enum(TARGETS).optional(),
+  target: z.string().regex(PARTNER_ID, 'a partner id').optional().meta({ description: 'a partner id' }),
   externalRef: z.string().min(1).max(64).optional(),
   overdue: z.enum(['true', 'false']).optional().meta({
     description: 'true: only Guangdong/Fujian transfers whose member is overdue for local reporting',
@@ -24,8 +26,15 @@ export const ListTransfersQuery = z.strictObject({
 
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+export interface TransferRoutesDeps extends IntakeDeps {
+  /** Which partner serves which province code (the intake rules route every transfer). */
+  routes: Routes;
+  /** Whether a partner id names a partner of this gateway (the list's `target` filter). */
+  isPartner(id: string): boolean;
+}
+
 export function transferRoutes(
-  deps: IntakeDeps,
+  deps: TransferRoutesDeps,
   auth: Authenticator,
   jsonBody: readonly RequestHandler[],
 ): Router {
@@ -56,7 +65,8 @@ export function transferRoutes(
     idempotencyKey,
     async (req, res) => {
       const caller = callerOf(res.locals);
-      const intake = createTransfer(deps, caller.keyId, String(res.locals.idempotencyKey), req.body);
+      const input = validateCreateTransfer(req.body, { now: deps.clock.now(), routes: deps.routes });
+      const intake = createTransfer(deps, caller.keyId, String(res.locals.idempotencyKey), input, req.body);
       // Tracked: a stop waits for it even if the caller hung up, so a stored transfer gets its job now.
       deps.background.track(intake);
       const { transfer, replayed } = await intake;
@@ -76,6 +86,12 @@ export function transferRoutes(
 
   router.get('/v1/transfers', auth.require('transfers:read'), async (req, res) => {
     const q = parseQuery(ListTransfersQuery, req.query);
+    if (q.target !== undefined && !deps.isPartner(q.target)) {
+      const message = `no partner ${q.target}`;
+      throw new AppError('invalid', 'VALIDATION_FAILED', `query.target: ${message}`, [
+        { path: 'query.target', message, code: 'VALIDATION_FAILED' },
+      ]);
+    }
     const page = await deps.store.list({ ...q, overdue: q.overdue === 'true' }, q.limit, q.cursor);
     res.json({ items: page.items.map((t) => transferView(t, false)), nextCursor: page.next ?? null });
   });

@@ -4,8 +4,8 @@
  * Response objects are plain (not strict) objects: clients must accept fields added later.
  */
 import { z } from 'zod';
-import { REASON_KINDS, STATES, TARGETS, type EventSource } from '../../domain/transfer.js';
-import { destination, initiator, source } from './schemas.js';
+import { PARTNER_ID, REASON_KINDS, STATES, type EventSource } from '../../domain/transfer.js';
+import { destination, initiator, source } from '../../domain/intake.js';
 
 const EVENT_SOURCES = ['api', 'worker', 'callback', 'reconciliation', 'operator'] as const;
 // Both ways: a new EventSource that is not listed here fails to compile.
@@ -58,7 +58,10 @@ export const TransferView = z
       .string()
       .meta({ description: 'trf_ followed by a ULID', examples: ['trf_01J9Z3Q4R5S6T7V8W9X0Y1Z2A3'] }),
     externalRef: z.string(),
-    target: z.enum(TARGETS).meta({ description: 'the partner system that holds the destination' }),
+    target: z
+      .string()
+      .regex(PARTNER_ID)
+      .meta({ description: 'the partner system that holds the destination (its id)' }),
     state: z.enum(STATES).meta({
       description:
         'accepted → submitted → (awaiting_local_report) → completed; rejected, failed, cancelled and expired are terminal',

@@ -1,16 +1,20 @@
 /**
- * POST /v1/transfers: the request schema (CONTRACT.md) and the rules a schema cannot express.
- * The schema stays free of transforms and refinements so z.toJSONSchema can publish it as is;
- * everything that needs a lookup or compares two fields lives in `semanticErrors`.
+ * The intake rules: what a transfer handed over by the Beijing system must be (docs/api.md), as the
+ * request schema and the rules a schema cannot express. The HTTP layer validates with this and hands
+ * the use case a ValidatedTransfer. The schema stays free of transforms and refinements so
+ * z.toJSONSchema can publish it as is; everything that needs a lookup or compares two fields lives in
+ * `semanticErrors`.
  */
 import { z } from 'zod';
 
-import { AppError, type FieldError } from '../../domain/errors.js';
-import { parseIdNumber } from '../../domain/id-number.js';
-import { canonicalOrgName } from '../../domain/org-name.js';
-import { isLeagueProvinceCode, routeDestination } from '../../domain/provinces.js';
-import { normalizeStrings, stringsIn, textProblem } from '../../domain/text.js';
-import { IRREVERSIBLE_REASONS, REASON_KINDS, type Target } from '../../domain/transfer.js';
+import { AppError, type FieldError } from './errors.js';
+import { at, fieldErrors, VALIDATION_FAILED } from './field-errors.js';
+import { parseIdNumber } from './id-number.js';
+import { canonicalOrgName } from './org-name.js';
+import { isLeagueProvinceCode } from './provinces.js';
+import { routeDestination, type Routes } from './routing.js';
+import { normalizeStrings, stringsIn, textProblem } from './text.js';
+import { IRREVERSIBLE_REASONS, REASON_KINDS, type Target } from './transfer.js';
 
 const TWO_DIGITS = /^\d{2}$/;
 
@@ -166,19 +170,26 @@ export type ValidatedTransfer = Omit<CreateTransferBodyInput, 'member' | 'destin
   irreversible: boolean;
 };
 
+export interface IntakeContext {
+  now: Date;
+  /** Which partner serves which province code. */
+  routes: Routes;
+}
+
 /** Throws AppError('invalid') listing every problem found, schema and semantic alike. */
-export function validateCreateTransfer(body: unknown, now: Date = new Date()): ValidatedTransfer {
+export function validateCreateTransfer(body: unknown, ctx: IntakeContext): ValidatedTransfer {
+  const { now, routes } = ctx;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid([{ path: '', message: 'body must be a JSON object', code: VALIDATION_FAILED }]);
   }
   const parsed = CreateTransferBody.safeParse(body, { reportInput: true });
-  const schemaErrors = parsed.success ? [] : parsed.error.issues.flatMap(toFieldErrors);
-  const errors = firstPerPath([...schemaErrors, ...semanticErrors(body, now)]);
+  const schemaErrors = parsed.success ? [] : fieldErrors(parsed.error.issues, { formatCode });
+  const errors = firstPerPath([...schemaErrors, ...semanticErrors(body, ctx)]);
   if (!parsed.success || errors.length > 0) throw invalid(errors);
 
   const data = normalizeStrings(parsed.data);
   const id = parseIdNumber(data.member.idNumber, now);
-  const route = routeDestination(data.destination.provinceCode);
+  const route = routeDestination(data.destination.provinceCode, routes);
   if (!id.ok || !route.ok)
     throw new AppError('internal', 'INTERNAL', 'semantic checks let a bad value through');
   return {
@@ -189,8 +200,6 @@ export function validateCreateTransfer(body: unknown, now: Date = new Date()): V
     irreversible: IRREVERSIBLE_REASONS.has(data.reason.kind),
   };
 }
-
-const VALIDATION_FAILED = 'VALIDATION_FAILED';
 
 function invalid(errors: FieldError[]): AppError {
   const [first] = errors;
@@ -214,49 +223,8 @@ function firstPerPath(errors: FieldError[]): FieldError[] {
   return [...byPath.values()];
 }
 
-function toFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      path: [...path, key].join('.'),
-      message: 'unknown field',
-      code: VALIDATION_FAILED,
-    }));
-  }
-  const dotted = path.join('.');
-  return [{ path: dotted, message: messageFor(issue), code: codeFor(issue, dotted) }];
-}
-
-function messageFor(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined
-        ? 'required'
-        : `expected ${issue.expected}, got ${typeName(issue.input)}`;
-    case 'too_small':
-      if (issue.origin !== 'string') return issue.message;
-      return issue.minimum === 1 ? 'must not be empty' : `must have at least ${issue.minimum} characters`;
-    case 'too_big':
-      return issue.origin === 'string' ? `must have at most ${issue.maximum} characters` : issue.message;
-    case 'invalid_value': {
-      const values = issue.values.map(String).join(', ');
-      return issue.input === undefined ? `required; one of: ${values}` : `must be one of: ${values}`;
-    }
-    case 'invalid_union': {
-      if (issue.discriminator === undefined || issue.inclusive === false) return issue.message;
-      const options = (issue.options ?? []).map(String).join(', ');
-      return at(issue.input, issue.discriminator) === undefined
-        ? `required; one of: ${options}`
-        : `must be one of: ${options}`;
-    }
-    default:
-      return issue.message;
-  }
-}
-
 /** Format problems on fields that have their own code keep it; type and presence problems are generic. */
-function codeFor(issue: z.core.$ZodIssue, path: string): string {
-  if (issue.code !== 'invalid_format') return VALIDATION_FAILED;
+function formatCode(issue: z.core.$ZodIssueInvalidStringFormat, path: string): string {
   if (issue.format === 'date') return 'INVALID_DATE';
   if (path === 'member.phone' || path === 'reason.domesticContact.phone') return 'INVALID_PHONE';
   if (path === 'destination.provinceCode' || path === 'reason.reviewingProvinceCode') {
@@ -270,7 +238,7 @@ function codeFor(issue: z.core.$ZodIssue, path: string): string {
  * so that they still report when some unrelated field broke the schema; each looks only at values
  * of the type it expects and leaves wrong types to the schema's messages.
  */
-function semanticErrors(body: object, now: Date): FieldError[] {
+function semanticErrors(body: object, { now, routes }: IntakeContext): FieldError[] {
   const errors: FieldError[] = [];
   const add = (path: string, code: string, message: string) => errors.push({ path, code, message });
 
@@ -288,7 +256,7 @@ function semanticErrors(body: object, now: Date): FieldError[] {
 
   const provinceCode = at(body, 'destination', 'provinceCode');
   if (typeof provinceCode === 'string' && TWO_DIGITS.test(provinceCode)) {
-    const route = routeDestination(provinceCode);
+    const route = routeDestination(provinceCode, routes);
     if (!route.ok) add('destination.provinceCode', route.code, route.message);
   }
 
@@ -331,18 +299,3 @@ function semanticErrors(body: object, now: Date): FieldError[] {
 
 const realDate = z.iso.date();
 const isRealDate = (value: unknown): value is string => realDate.safeParse(value).success;
-
-/** Reads a nested own property of unknown JSON without trusting its shape. */
-function at(value: unknown, ...keys: string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) return undefined;
-    current = Reflect.get(current, key);
-  }
-  return current;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'array' : typeof value;
-}
