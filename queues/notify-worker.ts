@@ -7,6 +7,7 @@
 import { Worker, type BackoffStrategy } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { NotificationDeps } from '../src/notify/deliver-notification.js';
+import { backoffDelay } from '../src/domain/backoff.js';
 import { NotificationDeliveryError } from '../src/notify/sender.js';
 import { NOTIFY_QUEUE, type NotificationJobData } from './names.js';
 import { notificationProcessor } from './processors/notify.js';
@@ -30,9 +31,8 @@ export interface NotificationWorker {
 }
 
 /**
- * Delay before retry `attemptsMade` (1-based): base·2^(n-1) capped at max, then "equal jitter" (half
- * fixed, half random) so many notifications failing together do not come back together, yet no retry
- * comes almost at once.
+ * The `notify-backoff` strategy: the gateway's one backoff (src/domain/backoff.ts) with the
+ * notification settings, honouring a Retry-After Beijing sent (up to the cap).
  */
 export function notifyBackoff(
   baseMs: number,
@@ -40,10 +40,8 @@ export function notifyBackoff(
   random: () => number = Math.random,
 ): BackoffStrategy {
   return (attemptsMade, _type, err) => {
-    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attemptsMade - 1, 40));
-    const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
     const asked = err instanceof NotificationDeliveryError ? err.retryAfterMs : undefined;
-    return asked === undefined ? delay : Math.min(maxMs, Math.max(delay, asked));
+    return backoffDelay(attemptsMade, { baseMs, maxMs }, asked, random);
   };
 }
 

@@ -16,16 +16,20 @@ export function stallOptions(
   return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1_000_000 };
 }
 
+/** The strategy the delivery workers retry a processor that could not reach the store with. */
+export const STORE_OUTAGE_BACKOFF = 'store-outage';
+
 /**
  * The transfer record, not the job, is the history: finished jobs are trimmed by count and age so
- * Redis does not grow with the season. The delivery decides its own retries (partner attempts with
- * backoff, see src/usecases/deliver-transfer.ts) by delaying the job; BullMQ's attempts below only
- * cover a processor that threw because the store was out of reach. If those run out, the watchdog
- * finds the transfer still accepted and queues it again.
+ * Redis does not grow with the season. One retry policy: the delivery decides every retry itself
+ * (partner attempts up to DELIVERY_MAX_ATTEMPTS, failures on our side up to DELIVERY_MAX_ERRORS, with
+ * the one backoff of src/domain/backoff.ts) by delaying the job. BullMQ's attempts below only ever
+ * count a processor that threw because the store was out of reach: retried with the same backoff for
+ * as long as the outage lasts (and if they ever ran out, the watchdog queues the transfer again).
  */
 export const deliveryJobOptions: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 2_000 },
+  attempts: 10_000,
+  backoff: { type: STORE_OUTAGE_BACKOFF },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };

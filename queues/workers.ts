@@ -12,6 +12,7 @@ import type { OutageSink } from '../src/redis.js';
 import type { DeliveryDeps } from '../src/usecases/deliver-transfer.js';
 import type { DeliveryJobData } from './names.js';
 import { stallOptions } from './options.js';
+import { backoffDelay } from '../src/domain/backoff.js';
 import { reportWorkerError } from './worker-errors.js';
 import { deliveryProcessor } from './processors/deliver.js';
 
@@ -48,6 +49,13 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
       // While a breaker holds the queue, look again every few seconds rather than sleeping through the
       // whole pause: a stop (SIGTERM) then waits seconds, not the breaker's reset time.
       maximumRateLimitDelay: 5_000,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          backoffDelay(attemptsMade, {
+            baseMs: deps.settings.backoffBaseMs,
+            maxMs: deps.settings.backoffMaxMs,
+          }),
+      },
     });
     ref.worker = w;
     options.metrics?.watchWorker(w);

@@ -1,6 +1,7 @@
 /**
- * Generates the partner simulators' org directories, fixtures/orgs/{national,guangdong,fujian}.json,
- * from real city, district, street, university and employer names. Deterministic: the same script
+ * Generates every registered partner simulator's org directory, fixtures/orgs/<partner id>.json, from
+ * real city, district, street, university and employer names: each partner gets the provinces routed
+ * to it by default, its orgs numbered its own way (its descriptor). Deterministic: the same script
  * always writes the same bytes, so the JSON is committed and reviewed like code.
  *
  *   npx tsx scripts/gen-org-fixtures.ts
@@ -10,6 +11,7 @@
  * yet placed. Each partner has its own org id style.
  */
 import { writeFileSync } from 'node:fs';
+import { builtInPartners, type PartnerRegistry } from '../adapters/registry.js';
 
 interface FixtureOrg {
   orgId: string;
@@ -288,14 +290,6 @@ function provinceNames(p: Province): string[] {
   return names;
 }
 
-/** Each partner numbers its orgs its own way. */
-const ID_STYLES = {
-  national: (code: string, n: number) => `ZT${code}${String(n).padStart(8, '0')}`,
-  guangdong: (code: string, n: number) =>
-    `GD${code}${String(1000 + Math.floor(n / 50)).padStart(4, '0')}${String(n).padStart(4, '0')}`,
-  fujian: (code: string, n: number) => `${code}0${String(100_000_000_000 + n * 7919).padStart(15, '0')}`,
-};
-
 function number(names: string[], code: string, style: (code: string, n: number) => string): FixtureOrg[] {
   const seen = new Set<string>();
   return names
@@ -303,22 +297,34 @@ function number(names: string[], code: string, style: (code: string, n: number) 
     .map((fullName, i) => ({ orgId: style(code, i + 1), fullName, provinceCode: code }));
 }
 
-export function generate(): Record<'national' | 'guangdong' | 'fujian', FixtureOrg[]> {
-  const national = [
-    ...NATIONAL_PROVINCES.flatMap((p) => number(provinceNames(p), p.code, ID_STYLES.national)),
-    ...SECTORS.flatMap((s) =>
-      number(
-        words(s.orgs).map((o) => `共青团${o}委员会`),
-        s.code,
-        ID_STYLES.national,
-      ),
-    ),
-  ];
-  return {
-    national,
-    guangdong: number(provinceNames(GUANGDONG), GUANGDONG.code, ID_STYLES.guangdong),
-    fujian: number(provinceNames(FUJIAN), FUJIAN.code, ID_STYLES.fujian),
-  };
+/** Every province (and sector) whose org names we know, in a fixed order. */
+const PROVINCES: readonly Province[] = [GUANGDONG, FUJIAN, ...NATIONAL_PROVINCES];
+
+/**
+ * Each registered partner's directory: the orgs of the provinces (and national sectors) routed to it
+ * by default, numbered the partner's own way (its descriptor's directoryId). A new partner gets its
+ * directory from its descriptor alone.
+ */
+export function generate(registry: PartnerRegistry = builtInPartners): Record<string, FixtureOrg[]> {
+  const routes = registry.routes();
+  const servedBy = (code: string) => routes.table[code] ?? routes.rest;
+  return Object.fromEntries(
+    registry.all().map((d) => [
+      d.id,
+      [
+        ...PROVINCES.filter((p) => servedBy(p.code) === d.id).flatMap((p) =>
+          number(provinceNames(p), p.code, (code, n) => d.directoryId(code, n)),
+        ),
+        ...SECTORS.filter((s) => servedBy(s.code) === d.id).flatMap((s) =>
+          number(
+            words(s.orgs).map((o) => `共青团${o}委员会`),
+            s.code,
+            (code, n) => d.directoryId(code, n),
+          ),
+        ),
+      ],
+    ]),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -147,6 +147,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
   const localReports: LocalReportDeps = {
     store,
+    partners,
     transitions,
     clock,
     log,

@@ -69,9 +69,12 @@ export const source = z
 export const destination = z
   .strictObject({
     provinceCode: provinceCode(
-      'GB/T 2260 province code, or a national-sector code 91–95; 44 → guangdong, 35 → fujian, others → national; 11 is refused',
+      'GB/T 2260 province code, or a national-sector code 91–95; the routing table (PROVINCE_ROUTES) says which partner serves it; 11 is refused',
     ),
-    orgFullName: text(100, 'exact full name (组织全称) of the destination org, as the partner spells it'),
+    orgFullName: text(
+      100,
+      "full name (组织全称) of the destination org; resolved against the partner's own directory (width, spaces and brackets may differ) and sent as the partner spells it",
+    ),
   })
   .meta({ description: 'the org the member moves to' });
 

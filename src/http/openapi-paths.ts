@@ -225,7 +225,8 @@ export function paths(): Paths {
         operationId: 'checkOrg',
         tags: ['Destination checks'],
         summary: 'Does the destination org exist under this exact full name?',
-        description: 'National destinations only; guangdong (44) and fujian (35) answer CHECK_NOT_SUPPORTED.',
+        description:
+          "For a destination whose partner offers a full-name check; other partners' destinations answer CHECK_NOT_SUPPORTED (search their org list instead).",
         security: bearer('transfers:read'),
         parameters: queryParameters(OrgCheckQuery),
         ok: { '200': answer('exists, with the org; or not_found, with suggestions', json('OrgCheckResult')) },
@@ -262,8 +263,9 @@ export function paths(): Paths {
         summary: "A partner's decision about a transfer",
         description:
           "Signed per Standard Webhooks with the partner's secret (see the webhookSignature scheme). " +
-          `Types: ${Object.keys(CALLBACK_TYPES).join(', ')} (member.account_created from national, ` +
-          'member.local_report_completed from guangdong and fujian). Other types are acknowledged and ignored.',
+          `Types: ${Object.keys(CALLBACK_TYPES).join(', ')} (member.account_created from a partner that creates ` +
+          'member accounts, member.local_report_completed from one whose members report locally). Other types are ' +
+          'acknowledged and ignored.',
         security: [{ [SIGNATURE]: [] }],
         parameters: [
           parameter('target', 'path', z.string().regex(PARTNER_ID), 'the partner posting (its id)'),

@@ -76,8 +76,8 @@ function build(): OpenApiDocument {
       title: 'Transfer gateway',
       version: '1',
       description:
-        "Moves league members' registrations out of the Beijing system to the national, Guangdong and Fujian " +
-        'systems. JSON over HTTP; every error is application/problem+json with a stable `code`; personal data ' +
+        "Moves league members' registrations out of the Beijing system to the partner league systems (the " +
+        'national 智慧团建 system and the provinces with systems of their own). JSON over HTTP; every error is application/problem+json with a stable `code`; personal data ' +
         'is masked in every answer. Any other route answers 404 `NOT_FOUND`.',
     },
     servers: [{ url: '/' }],

@@ -1,13 +1,14 @@
 /**
  * The transfer store, in Redis. A transfer is a hash: `doc` (what never changes, personal data masked),
- * `pii` (name, ID number, phone sealed with AES-256-GCM), and one field per changing fact (state,
- * attempts, partnerRef, …). Events are a list beside it. Indexes are sorted sets scored 0 whose
+ * `pii` (name, ID number, phone sealed with AES-256-GCM), its state, version, attempts and generation,
+ * and one field per changing fact (./facts.ts: read typed, written through factFields). Events are a list beside it. Indexes are sorted sets scored 0 whose
  * members (ids with a ULID) sort by time, so lexical ranges give newest-first cursor pagination.
  */
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { TransferEvent, TransferState, Target } from '../domain/transfer.js';
 import type { TransferDoc } from './types.js';
+import { readFacts, type TransferFacts } from './facts.js';
 import { CREATE_TRANSFER, TRANSITION, UPDATE_FIELDS } from './scripts.js';
 
 export interface StoredTransfer {
@@ -18,7 +19,8 @@ export interface StoredTransfer {
   version: number;
   attempts: number;
   generation: number;
-  fields: Record<string, string>;
+  /** What it has learnt since intake, typed (./facts.ts). */
+  facts: TransferFacts;
   events: TransferEvent[];
 }
 
@@ -84,17 +86,6 @@ declare module 'ioredis' {
     tgwUpdateFields(key: string, ...args: (string | number)[]): Result<number | null, Context>;
   }
 }
-
-const CORE_FIELDS = new Set([
-  'doc',
-  'pii',
-  'state',
-  'target',
-  'updatedAt',
-  'version',
-  'attempts',
-  'generation',
-]);
 
 export class TransferStore {
   constructor(
@@ -347,13 +338,10 @@ function replies<T extends unknown[]>(results: [Error | null, unknown][] | null)
 
 /** The overdue index only grows; a transfer counts while its member is still awaited and flagged. */
 function isOverdue(t: StoredTransfer): boolean {
-  if (t.state !== 'awaiting_local_report' || !t.fields.localReport) return false;
-  return (JSON.parse(t.fields.localReport) as { overdue?: boolean }).overdue === true;
+  return t.state === 'awaiting_local_report' && t.facts.localReport?.overdue === true;
 }
 
 function toStored(hash: Record<string, string>, events: string[]): StoredTransfer {
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(hash)) if (!CORE_FIELDS.has(k)) fields[k] = v;
   return {
     doc: JSON.parse(hash.doc ?? '{}') as TransferDoc,
     piiSealed: hash.pii ?? '',
@@ -362,7 +350,7 @@ function toStored(hash: Record<string, string>, events: string[]): StoredTransfe
     version: Number(hash.version ?? 0),
     attempts: Number(hash.attempts ?? 0),
     generation: Number(hash.generation ?? 1),
-    fields,
+    facts: readFacts(hash),
     events: events.map((e) => JSON.parse(e) as TransferEvent),
   };
 }

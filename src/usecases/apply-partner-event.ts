@@ -8,6 +8,7 @@ import type { PartnerSet } from '../delivery/partner-set.js';
 import type { Clock } from '../clock.js';
 import type { EventSource, TransferState } from '../domain/transfer.js';
 import type { StoredTransfer, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
+import { FACT, factFields } from '../store/facts.js';
 import { pendingLocalReport } from './local-reports.js';
 import type { Transitions } from './transitions.js';
 
@@ -34,7 +35,7 @@ function ruleFor(can: Capabilities, type: PartnerEventType): Rule | null {
   const local = can.localReport;
   switch (type) {
     case 'approved':
-      // guangdong/fujian: approval is not the end; the member must still report locally.
+      // A partner with local reporting: approval is not the end; the member must still report locally.
       return local
         ? { from: ['accepted', 'awaiting_local_report'], to: 'awaiting_local_report' }
         : { from: ['accepted', 'submitted'], to: 'completed' };
@@ -48,6 +49,19 @@ function ruleFor(can: Capabilities, type: PartnerEventType): Rule | null {
       return local ? { from: ['accepted', 'awaiting_local_report'], to: 'completed' } : null;
   }
 }
+
+/**
+ * What Beijing is told when the national system created the member's account on approval: the
+ * username is the member's ID number, and the default password must be changed at first login. The
+ * number itself and the password are never sent (nor stored, nor logged).
+ */
+export const ACCOUNT_CREATED = {
+  username: 'id_number',
+  mustChangeDefaultPassword: true,
+  message:
+    '智慧团建系统已为该团员自动创建账号：用户名为本人居民身份证号，首次登录须修改初始密码。' +
+    ' The national system created the member’s account: the username is the member’s ID number; the default password must be changed at first login.',
+} as const;
 
 export interface ApplyDeps {
   transitions: Transitions;
@@ -73,8 +87,8 @@ export async function applyPartnerWord(
     };
   }
   const now = deps.clock.now().toISOString();
-  const set: Record<string, string> = {};
-  if (word.partnerRef) set.partnerRef = word.partnerRef;
+  const facts: Parameters<typeof factFields>[0] = {};
+  if (word.partnerRef) facts.partnerRef = word.partnerRef;
   const detail: Record<string, unknown> = {
     ...(word.partnerRef ? { partnerRef: word.partnerRef } : {}),
     ...(word.reason ? { reason: word.reason } : {}),
@@ -84,33 +98,25 @@ export async function applyPartnerWord(
   // Facts that do not move the state are recorded once, however many reports of them arrive (several
   // webhook ids, a callback racing reconciliation): the store checks and sets the marker atomically.
   let once: string | undefined;
-  const setIfAbsent: Record<string, string> = {};
+  let setIfAbsent: Record<string, string> | undefined;
 
-  if (word.type === 'approved') once = 'partnerApprovedAt';
+  if (word.type === 'approved') once = FACT.partnerApprovedAt;
   if (word.type === 'account_created') {
-    once = 'nationalAccountCreated';
-    set.nationalAccountCreated = '1';
-    // The national system's default password is the ID number's last 8 characters: the gateway never
-    // stores or forwards it, only tells Beijing that the member must change it.
-    notify = { type: 'member.account_created', detail: { ...detail, mustChangeDefaultPassword: true } };
+    once = FACT.nationalAccountCreated;
+    facts.nationalAccountCreated = true;
+    notify = { type: 'member.account_created', detail: { ...detail, ...ACCOUNT_CREATED } };
   }
   if (rule.to === 'awaiting_local_report') {
     // Approved before our own submission was recorded: the wait for the local report starts now,
     // unless the submission already started it.
-    setIfAbsent.localReport = JSON.stringify(pendingLocalReport(deps.clock.now(), deps.localReportDueDays));
+    setIfAbsent = factFields({ localReport: pendingLocalReport(deps.clock.now(), deps.localReportDueDays) });
   }
   if (word.type === 'local_report_completed') {
-    const previous = t.fields.localReport
-      ? (JSON.parse(t.fields.localReport) as Record<string, unknown>)
-      : {};
-    set.localReport = JSON.stringify({
-      ...previous,
-      status: 'completed',
-      completedAt: word.at ?? now,
-      overdue: false,
-    });
+    const previous = t.facts.localReport ?? pendingLocalReport(deps.clock.now(), deps.localReportDueDays);
+    facts.localReport = { ...previous, status: 'completed', completedAt: word.at ?? now, overdue: false };
   }
-  if (word.type === 'rejected' && word.reason) set.rejectionReason = word.reason;
+  if (word.type === 'rejected' && word.reason) facts.rejectionReason = word.reason;
+  const set = factFields(facts);
 
   const outcome: TransitionOutcome = await deps.transitions.apply(t.doc.id, {
     from: rule.from,
@@ -119,7 +125,7 @@ export async function applyPartnerWord(
     set,
     notify,
     ...(once ? { once } : {}),
-    ...(Object.keys(setIfAbsent).length ? { setIfAbsent } : {}),
+    ...(setIfAbsent ? { setIfAbsent } : {}),
     ...(dedupe ? { dedupe } : {}),
   });
   if (outcome.ok) {

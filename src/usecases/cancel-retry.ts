@@ -7,7 +7,7 @@ import { AppError } from '../domain/errors.js';
 import type { EventSource } from '../domain/transfer.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
-import { CRASH_MARK, ERROR_COUNT } from './deliver-transfer.js';
+import { factFields } from '../store/facts.js';
 import { askPartner } from './ask-partner.js';
 import { requireTransfer } from './require-transfer.js';
 import type { Transitions } from './transitions.js';
@@ -40,7 +40,7 @@ export async function cancelTransfer(
   if (!(cancellable as readonly string[]).includes(t.state)) {
     throw new AppError('conflict', 'INVALID_STATE', `a ${t.state} transfer can no longer be cancelled`);
   }
-  const partnerRef = t.fields.partnerRef;
+  const partnerRef = t.facts.partnerRef;
   if (t.state !== 'accepted' && partnerRef) await withdrawAtPartner(deps, t, partnerRef);
 
   const at = deps.clock.now().toISOString();
@@ -109,10 +109,7 @@ export async function retryTransfer(
     // its attempts count from here.
     set: {
       generation: String(generation),
-      attemptsBase: String(t.attempts),
-      resolvedOrg: '',
-      [CRASH_MARK]: '0',
-      [ERROR_COUNT]: '0',
+      ...factFields({ attemptsBase: t.attempts, resolvedOrg: null, crashRuns: 0, deliveryErrors: 0 }),
     },
     notify: { detail },
   });

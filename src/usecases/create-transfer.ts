@@ -96,7 +96,7 @@ export async function createTransfer(
     version: 1,
     attempts: 0,
     generation: 1,
-    fields: {},
+    facts: { nationalAccountCreated: false, attemptsBase: 0, crashRuns: 0, deliveryErrors: 0 },
     events: [event],
   };
   return { transfer, replayed: false };

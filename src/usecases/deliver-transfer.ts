@@ -30,7 +30,9 @@ import { BreakerOpenError, type CallHooks, type PartnerCaller } from '../deliver
 import type { PartnerSet } from '../delivery/partner-set.js';
 import type { TransferEvent } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
+import { backoffDelay } from '../domain/backoff.js';
 import { isStoreUnavailable } from '../store/errors.js';
+import { FACT, factFields, type ErrorRecord } from '../store/facts.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { TransferPii } from '../store/types.js';
 import { pendingLocalReport } from './local-reports.js';
@@ -57,7 +59,7 @@ export interface DeliveryDeps {
   settings: DeliverySettings;
   /** Jitter source, injectable so tests can pin it. */
   random?: () => number;
-  /** National name checks already answered, so each destination is checked once in a while. */
+  /** Destinations already resolved, so each is looked up at its partner once in a while. */
   orgCache?: OrgCache;
 }
 
@@ -67,20 +69,6 @@ export type DeliveryOutcome =
   | { kind: 'retry'; delayMs: number }
   /** The partner's breaker is open: try again after this long, with no attempt spent. */
   | { kind: 'paused'; forMs: number };
-
-interface ErrorRecord {
-  code: string;
-  message: string;
-  at: string;
-  attempt?: number;
-  partnerReason?: string;
-  suggestions?: { orgId: string; fullName: string }[];
-}
-
-/** The hash field that marks runs which entered partner code and have not left it. */
-export const CRASH_MARK = 'crashRuns';
-/** The hash field counting failures on our side in this generation. */
-export const ERROR_COUNT = 'deliveryErrors';
 
 /**
  * The mark a run sets while it executes partner code (adapter and HTTP), and clears when it leaves.
@@ -102,14 +90,14 @@ class CrashMark {
     if (this.inside) return;
     this.inside = true;
     this.entered = true;
-    await this.store.incrementField(this.id, CRASH_MARK, 1);
+    await this.store.incrementField(this.id, FACT.crashRuns, 1);
   }
 
   /** Between two partner calls: a death while waiting for the next slot is not this transfer's doing. */
   async pause(): Promise<void> {
     if (!this.inside) return;
     this.inside = false;
-    await this.store.incrementField(this.id, CRASH_MARK, -1);
+    await this.store.incrementField(this.id, FACT.crashRuns, -1);
   }
 
   /**
@@ -123,7 +111,7 @@ class CrashMark {
     const giveUpAt = Date.now() + 30_000;
     for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
       try {
-        await this.store.setFields(this.id, { [CRASH_MARK]: '0' });
+        await this.store.setFields(this.id, factFields({ crashRuns: 0 }));
         return;
       } catch (err) {
         if (!isStoreUnavailable(err) || Date.now() > giveUpAt) throw err;
@@ -144,7 +132,7 @@ export async function deliverTransfer(
   if (t.generation !== generation)
     return { kind: 'skipped', why: `superseded by generation ${t.generation}` };
 
-  const crashes = Number(t.fields[CRASH_MARK] ?? 0);
+  const crashes = t.facts.crashRuns;
   if (crashes >= deps.settings.maxCrashes) {
     deps.log.error(
       { transferId, target: t.doc.target, crashes, code: 'DELIVERY_CRASH_LOOP' },
@@ -231,7 +219,7 @@ async function partnerFailed(
 ): Promise<DeliveryOutcome> {
   const transferId = t.doc.id;
   const fresh = await deps.store.getState(transferId);
-  const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - Number(t.fields.attemptsBase ?? 0);
+  const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - t.facts.attemptsBase;
   const record: ErrorRecord = {
     code: err.code,
     message: err.message,
@@ -261,7 +249,7 @@ async function partnerFailed(
     deps,
     t,
     { type: 'attempt_failed', detail: { ...record, retryInMs: delayMs } },
-    { lastError: JSON.stringify(record) },
+    factFields({ lastError: record }),
   );
   return { kind: 'retry', delayMs };
 }
@@ -272,7 +260,7 @@ async function partnerFailed(
  */
 async function ourFailure(deps: DeliveryDeps, t: StoredTransfer, err: unknown): Promise<DeliveryOutcome> {
   const transferId = t.doc.id;
-  const tries = await deps.store.incrementField(transferId, ERROR_COUNT, 1);
+  const tries = await deps.store.incrementField(transferId, FACT.deliveryErrors, 1);
   const kind = err instanceof Error ? err.name : typeof err;
   if (tries >= deps.settings.maxErrors) {
     deps.log.error(
@@ -307,7 +295,7 @@ async function resolveDestination(
   mark: CrashMark,
 ): Promise<{ orgId: string; fullName: string } | null | 'not_found'> {
   if (!adapter.capabilities.checkOrg) return null;
-  if (t.fields.resolvedOrg) return JSON.parse(t.fields.resolvedOrg) as { orgId: string; fullName: string };
+  if (t.facts.resolvedOrg) return t.facts.resolvedOrg;
   const { provinceCode, orgFullName } = t.doc.destination;
   const known = deps.orgCache?.get(provinceCode, orgFullName);
   if (known) return known;
@@ -340,11 +328,13 @@ async function succeed(
   const now = deps.clock.now();
   const local = deps.partners.get(t.doc.target).capabilities.localReport;
   const to = local ? 'awaiting_local_report' : 'submitted';
-  const set: Record<string, string> = { partnerRef };
-  // The partner's own spelling of the destination, as the name check resolved it (national).
-  if (org) set.resolvedOrg = JSON.stringify(org);
   const localReport = local ? pendingLocalReport(now, deps.settings.localReportDueDays) : undefined;
-  if (localReport) set.localReport = JSON.stringify(localReport);
+  // The partner's own spelling of the destination, as the resolution found it.
+  const set = factFields({
+    partnerRef,
+    ...(org ? { resolvedOrg: org } : {}),
+    ...(localReport ? { localReport } : {}),
+  });
   const outcome = await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
     to,
@@ -373,7 +363,7 @@ async function succeed(
         source: 'worker',
         detail: { partnerRef, duplicate, attempt },
       },
-      set: { partnerRef },
+      set: factFields({ partnerRef }),
     });
     deps.log.info({ transferId: t.doc.id }, 'submission recorded after the transfer had moved on');
     if (!outcome.ok && outcome.reason === 'invalid' && outcome.currentState === 'cancelled') {
@@ -411,10 +401,9 @@ async function withdrawLate(deps: DeliveryDeps, t: StoredTransfer, partnerRef: s
 async function fail(
   deps: DeliveryDeps,
   t: StoredTransfer,
-  error: Omit<ErrorRecord, 'at'> & { at?: string },
+  error: Partial<ErrorRecord> & { code: string; message: string },
 ): Promise<DeliveryOutcome> {
-  const at = error.at ?? deps.clock.now().toISOString();
-  const record = { ...error, at };
+  const record: ErrorRecord = { ...error, at: error.at ?? deps.clock.now().toISOString() };
   await deps.transitions.failDelivery(t.doc.id, record);
   deps.log.warn({ transferId: t.doc.id, target: t.doc.target, code: error.code }, 'delivery failed');
   return { kind: 'done', state: 'failed' };
@@ -433,12 +422,8 @@ async function record_(
   });
 }
 
-/** Exponential with jitter ("equal jitter": half fixed, half random), never sooner than Retry-After. */
+/** The one backoff (src/domain/backoff.ts), with the delivery's settings and the injectable jitter. */
 function backoff(deps: DeliveryDeps, attempt: number, retryAfterMs: number | undefined): number {
-  const ceiling = Math.min(
-    deps.settings.backoffMaxMs,
-    deps.settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1),
-  );
-  const jittered = ceiling / 2 + (deps.random ?? Math.random)() * (ceiling / 2);
-  return Math.round(Math.max(jittered, retryAfterMs ?? 0));
+  const settings = { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs };
+  return backoffDelay(attempt, settings, retryAfterMs, deps.random);
 }

@@ -55,7 +55,7 @@ export class DeliveryWatchdog {
         state === 'unknown'
           ? 'delivery job missing'
           : `delivery job ${state} without deciding the transfer${await this.reasonOf(queue, jobId)}`;
-      const spent = t.attempts - Number(t.fields.attemptsBase ?? 0);
+      const spent = t.attempts - t.facts.attemptsBase;
       if (spent >= this.maxAttempts) {
         const outcome = await this.transitions.failDelivery(t.doc.id, {
           code: 'RETRIES_EXHAUSTED',

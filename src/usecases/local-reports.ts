@@ -1,5 +1,6 @@
 /**
- * Local reporting (当地团员报到): a Guangdong or Fujian move completes only when the member reports in
+ * Local reporting (当地团员报到): a move to a partner whose members report locally (Guangdong, Fujian)
+ * completes only when the member reports in
  * that province's system, and members forget. Each pass reminds Beijing on the configured days after
  * submission and flags the transfer overdue once the deadline passes (visible on the transfer and in
  * the list filter `overdue=true`). Reminders and the flag are each applied at most once, however many
@@ -7,20 +8,17 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { TransferStore } from '../store/transfer-store.js';
+import { factFields, type LocalReport } from '../store/facts.js';
+import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
+import type { PartnerSet } from '../delivery/partner-set.js';
 import type { Transitions } from './transitions.js';
 
-export interface LocalReport {
-  status: 'pending' | 'completed';
-  dueAt: string;
-  since?: string;
-  overdue: boolean;
-  remindersSent?: number[];
-  completedAt?: string;
-}
+export type { LocalReport };
 
 export interface LocalReportDeps {
   store: TransferStore;
+  /** Where each partner's members report (its member portal). */
+  partners: Pick<PartnerSet, 'has' | 'get'>;
   transitions: Transitions;
   clock: Clock;
   log: Logger;
@@ -31,13 +29,36 @@ export interface LocalReportDeps {
 
 const DAY = 86_400_000;
 
-/** The local report a Guangdong/Fujian transfer starts to wait for when its partner holds it. */
+/** The local report a transfer starts to wait for when its partner (one with local reporting) holds it. */
 export function pendingLocalReport(now: Date, dueDays: number): LocalReport {
   return {
     status: 'pending',
     since: now.toISOString(),
     dueAt: new Date(now.getTime() + dueDays * DAY).toISOString(),
     overdue: false,
+  };
+}
+
+/**
+ * Where the member reports: the destination system's member portal (its home page), or the receiving
+ * organisation, which can tell the member how. Sent with every reminder and the overdue notice, so
+ * Beijing can tell the member what to do, not only that something is due.
+ */
+export function whereToReport(
+  deps: Pick<LocalReportDeps, 'partners'>,
+  t: StoredTransfer,
+): { system?: string; url?: string; organisation: string; message: string } {
+  const portal = deps.partners.has(t.doc.target) ? deps.partners.get(t.doc.target).memberPortal : undefined;
+  const organisation = t.facts.resolvedOrg?.fullName ?? t.doc.destination.orgFullName;
+  const system = portal?.name;
+  const message = system
+    ? `请登录${system}首页完成当地团员报到，或向待转入团组织（${organisation}）咨询。`
+    : `请向待转入团组织（${organisation}）咨询当地团员报到。`;
+  return {
+    ...(system ? { system } : {}),
+    ...(portal?.url ? { url: portal.url } : {}),
+    organisation,
+    message,
   };
 }
 
@@ -51,9 +72,8 @@ export async function trackLocalReports(
     const page = await deps.store.list({ state: 'awaiting_local_report' }, 200, cursor);
     cursor = page.next;
     for (const t of page.items) {
-      if (!t.fields.localReport) continue;
-      const report = JSON.parse(t.fields.localReport) as LocalReport;
-      if (report.status !== 'pending') continue;
+      const report = t.facts.localReport;
+      if (report?.status !== 'pending') continue;
       const now = deps.clock.now();
       const due = Date.parse(report.dueAt);
       const since = report.since ? Date.parse(report.since) : due - deps.dueDays * DAY;
@@ -69,8 +89,11 @@ export async function trackLocalReports(
             source: 'worker',
             detail: { dueAt: report.dueAt },
           },
-          set: { localReport: JSON.stringify(next) },
-          notify: { type: 'member.local_report_overdue', detail: { dueAt: report.dueAt } },
+          set: factFields({ localReport: next }),
+          notify: {
+            type: 'member.local_report_overdue',
+            detail: { dueAt: report.dueAt, reportAt: whereToReport(deps, t) },
+          },
           dedupe: { key: `overdue:${t.doc.id}`, ttlSeconds: 400 * 86_400 },
         });
         if (outcome.ok) {
@@ -92,8 +115,11 @@ export async function trackLocalReports(
       const outcome = await deps.transitions.apply(t.doc.id, {
         from: ['awaiting_local_report'],
         event: { at: now.toISOString(), type: 'local_report_reminder', source: 'worker', detail },
-        set: { localReport: JSON.stringify(next) },
-        notify: { type: 'member.local_report_reminder', detail },
+        set: factFields({ localReport: next }),
+        notify: {
+          type: 'member.local_report_reminder',
+          detail: { ...detail, reportAt: whereToReport(deps, t) },
+        },
         dedupe: { key: `reminder:${t.doc.id}:${dueReminder}`, ttlSeconds: 400 * 86_400 },
       });
       if (outcome.ok) reminded += 1;

@@ -10,6 +10,7 @@ import { BreakerOpenError } from '../delivery/partner-caller.js';
 import type { PartnerSet } from '../delivery/partner-set.js';
 import type { TransferState } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
+import { factFields } from '../store/facts.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import { applyPartnerWord, type ApplyDeps, type PartnerWord } from './apply-partner-event.js';
 
@@ -68,7 +69,7 @@ export async function reconcileTransfer(
   t: StoredTransfer,
 ): Promise<'applied' | 'unchanged'> {
   const { adapter, caller, capabilities } = deps.partners.get(t.doc.target);
-  const ref = { transferId: t.doc.id, ...(t.fields.partnerRef ? { partnerRef: t.fields.partnerRef } : {}) };
+  const ref = { transferId: t.doc.id, ...(t.facts.partnerRef ? { partnerRef: t.facts.partnerRef } : {}) };
   const status = await caller.call('status', (signal) => adapter.fetchStatus(ref, { signal }));
   let applied = false;
   let current = t;
@@ -80,7 +81,7 @@ export async function reconcileTransfer(
     }
   }
   // Bookkeeping only: no event, no version, so an unchanged lookup does not grow the history.
-  await deps.store.setFields(t.doc.id, { lastReconciledAt: deps.clock.now().toISOString() });
+  await deps.store.setFields(t.doc.id, factFields({ lastReconciledAt: deps.clock.now().toISOString() }));
   return applied ? 'applied' : 'unchanged';
 }
 
@@ -95,7 +96,7 @@ export async function reconcileStale(deps: ReconcileDeps, max = 200): Promise<Re
       cursor = page.next;
       for (const t of page.items) {
         if (report.checked >= max) return report;
-        const lastNews = Math.max(Date.parse(t.updatedAt), Date.parse(t.fields.lastReconciledAt ?? '') || 0);
+        const lastNews = Math.max(Date.parse(t.updatedAt), Date.parse(t.facts.lastReconciledAt ?? '') || 0);
         if (now - lastNews < deps.staleAfterMs) continue;
         if (!deps.partners.has(t.doc.target) || deps.partners.get(t.doc.target).caller.state === 'open')
           continue;

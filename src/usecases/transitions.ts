@@ -5,6 +5,7 @@
  * fails or the process dies first, the outbox relay queues it later: no change goes unannounced.
  */
 import { canTransition } from '../domain/transfer.js';
+import { factFields, type ErrorRecord } from '../store/facts.js';
 import type { Logger } from '../log.js';
 import type { TransferStore, TransitionOutcome, TransitionRequest } from '../store/transfer-store.js';
 
@@ -52,15 +53,12 @@ export class Transitions {
    * An accepted transfer fails delivery: the error becomes its lastError and its event, and Beijing is
    * told the code and message. Applies only while the transfer is still accepted.
    */
-  failDelivery(
-    transferId: string,
-    error: { code: string; message: string; at: string } & Record<string, unknown>,
-  ): Promise<TransitionOutcome> {
+  failDelivery(transferId: string, error: ErrorRecord): Promise<TransitionOutcome> {
     return this.apply(transferId, {
       from: ['accepted'],
       to: 'failed',
       event: { at: error.at, type: 'failed', source: 'worker', detail: error },
-      set: { lastError: JSON.stringify(error) },
+      set: factFields({ lastError: error }),
       notify: { detail: { code: error.code, message: error.message } },
     });
   }

@@ -95,11 +95,9 @@ describe('chaos: poison transfers among valid ones to the same partner', () => {
     report('poison', {
       ...figures,
       poison: POISON,
-      poisonFailedWith: [
-        ...new Set(poisoned.map((t) => JSON.parse(t.fields.lastError ?? '{}').code as string)),
-      ],
+      poisonFailedWith: [...new Set(poisoned.map((t) => t.facts.lastError?.code))],
       poisonAttempts: poisoned.reduce((sum, t) => sum + t.attempts, 0),
-      poisonTries: poisoned.map((t) => Number(t.fields.deliveryErrors)).join(','),
+      poisonTries: poisoned.map((t) => t.facts.deliveryErrors).join(','),
       poisonAtPartner: poisoned.filter((t) => cluster.partners.national.state.records.has(t.doc.id)).length,
       breakerOpenings: breakerOpened,
       validDrainCleanS: baselineS,
@@ -114,7 +112,7 @@ describe('chaos: poison transfers among valid ones to the same partner', () => {
     expect(figures.attemptsUndercounted).toBe(0);
     expect(poisoned.every((t) => t.state === 'failed')).toBe(true);
     for (const t of poisoned) {
-      expect(JSON.parse(t.fields.lastError ?? '{}')).toMatchObject({ code: 'DELIVERY_ERROR' });
+      expect(t.facts.lastError).toMatchObject({ code: 'DELIVERY_ERROR' });
       expect(t.attempts).toBe(0);
       expect(cluster.partners.national.state.records.has(t.doc.id)).toBe(false);
     }

@@ -238,7 +238,7 @@ export async function reckon(
     submissions += received;
     if (t.attempts < received) undercounted += 1;
     if (t.state === 'failed') {
-      const code = (JSON.parse(t.fields.lastError ?? '{}') as { code?: string }).code ?? '?';
+      const code = t.facts.lastError?.code ?? '?';
       failedCodes[code] = (failedCodes[code] ?? 0) + 1;
     }
   }

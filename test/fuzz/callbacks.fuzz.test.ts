@@ -838,24 +838,21 @@ describe('fuzz: POST /v1/callbacks/{target}', () => {
             `applied: ${before.state} v${before.version} → ${t.state} v${t.version}, expected ${change} v${before.version + 1}`,
           );
         const word = WORD[c.type as string]!;
-        if (typeof c.partnerRef.v === 'string' && t.fields.partnerRef !== c.partnerRef.v)
-          issues.push(`partnerRef ${t.fields.partnerRef} not recorded`);
-        if (word === 'account_created' && t.fields.nationalAccountCreated !== '1')
+        if (typeof c.partnerRef.v === 'string' && t.facts.partnerRef !== c.partnerRef.v)
+          issues.push(`partnerRef ${t.facts.partnerRef} not recorded`);
+        if (word === 'account_created' && !t.facts.nationalAccountCreated)
           issues.push('account creation not recorded');
-        if (word === 'approved' && !t.fields.partnerApprovedAt) issues.push('approval not recorded');
-        if (
-          word === 'local_report_completed' &&
-          (JSON.parse(t.fields.localReport ?? '{}') as { status?: string }).status !== 'completed'
-        )
+        if (word === 'approved' && !t.facts.partnerApprovedAt) issues.push('approval not recorded');
+        if (word === 'local_report_completed' && t.facts.localReport?.status !== 'completed')
           issues.push('local report not recorded as completed');
         if (
           word === 'rejected' &&
           typeof c.reason.v === 'string' &&
           c.reason.v !== '' &&
-          t.fields.rejectionReason !== c.reason.v
+          t.facts.rejectionReason !== c.reason.v
         )
           issues.push('rejection reason not recorded');
-        if (change === 'awaiting_local_report' && !t.fields.localReport)
+        if (change === 'awaiting_local_report' && !t.facts.localReport)
           issues.push('awaiting a local report with no due date');
         applied += 1;
         // The same callback again, or its webhook-id on another transfer: nothing more happens.

@@ -72,10 +72,10 @@ describe('poison transfers among valid ones to the same partner', () => {
     );
 
     for (const t of await w.gw.store.getMany(poison)) {
-      expect(JSON.parse(t.fields.lastError ?? '{}')).toMatchObject({ code: 'DELIVERY_ERROR' });
+      expect(t.facts.lastError).toMatchObject({ code: 'DELIVERY_ERROR' });
       expect(t.attempts).toBe(0); // nothing ever left for the partner
       expect(w.national.state.records.has(t.doc.id)).toBe(false);
-      expect(t.fields.deliveryErrors).toBe('3');
+      expect(t.facts.deliveryErrors).toBe(3);
     }
     for (const t of await w.gw.store.getMany(valid)) expect(t.attempts).toBe(1);
     expect(breaker).toEqual([]);
@@ -115,10 +115,7 @@ describe('poison transfers among valid ones to the same partner', () => {
       });
       const id = String(res.body.id);
       await until('the transfer to be submitted', async () => (await store.get(id))?.state === 'submitted');
-      await until(
-        'the crash mark to be cleared',
-        async () => (await store.get(id))?.fields.crashRuns === '0',
-      );
+      await until('the crash mark to be cleared', async () => (await store.get(id))?.facts.crashRuns === 0);
       expect(refused).toBe(2);
     } finally {
       store.setFields = setFields;

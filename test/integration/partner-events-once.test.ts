@@ -95,13 +95,13 @@ describe(`${N} concurrent reports of one fact, each under its own webhook id`, (
 
   it('guangdong approval while awaiting the local report: recorded once, the wait not restarted', async () => {
     const id = await submitted('guangdong');
-    const before = (await w.gw.store.get(id))?.fields.localReport;
+    const before = (await w.gw.store.get(id))?.facts.localReport;
     const statuses = await report('guangdong', 'transfer.approved', id);
     expect(statuses.every((s) => s === 204)).toBe(true);
     expect(await eventsOf(id, 'partner_approved')).toBe(1);
     const t = await w.gw.store.get(id);
     expect(t?.state).toBe('awaiting_local_report');
-    expect(t?.fields.localReport).toBe(before);
+    expect(t?.facts.localReport).toEqual(before);
   });
 
   it('fujian local report completed: one completion, one notification', async () => {

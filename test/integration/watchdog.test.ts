@@ -114,7 +114,7 @@ describe('the delivery watchdog', () => {
     expect(report.failed).toBeGreaterThanOrEqual(1);
     const t = await gw.store.get(id);
     expect(t?.state).toBe('failed');
-    expect(JSON.parse(t?.fields.lastError ?? '{}')).toMatchObject({
+    expect(t?.facts.lastError).toMatchObject({
       code: 'RETRIES_EXHAUSTED',
       message: expect.stringContaining('delivery job missing'),
     });

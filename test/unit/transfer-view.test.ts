@@ -38,16 +38,14 @@ function stored(overrides: Partial<StoredTransfer> = {}): StoredTransfer {
     version: 4,
     attempts: 2,
     generation: 1,
-    fields: {
+    facts: {
       partnerRef: 'GD-2024-0001',
-      localReport: JSON.stringify({
-        status: 'pending',
-        since: AT,
-        dueAt: AT,
-        overdue: false,
-        remindersSent: [7],
-      }),
-      lastError: JSON.stringify({ code: 'TIMEOUT', message: 'no answer in 10 s', at: AT, attempt: 1 }),
+      localReport: { status: 'pending', since: AT, dueAt: AT, overdue: false, remindersSent: [7] },
+      lastError: { code: 'TIMEOUT', message: 'no answer in 10 s', at: AT, attempt: 1 },
+      nationalAccountCreated: false,
+      attemptsBase: 0,
+      crashRuns: 0,
+      deliveryErrors: 0,
     },
     events: [
       { at: AT, type: 'accepted', source: 'api', detail: { target: 'guangdong' } },
@@ -68,7 +66,8 @@ describe('TransferView', () => {
   });
 
   it('fits a fresh transfer too: no partner yet, no report, no error', () => {
-    const view = transferView(stored({ state: 'accepted', fields: {}, attempts: 0, version: 1 }));
+    const facts = { nationalAccountCreated: false, attemptsBase: 0, crashRuns: 0, deliveryErrors: 0 };
+    const view = transferView(stored({ state: 'accepted', facts, attempts: 0, version: 1 }));
     expect(view).toMatchObject({ partnerRef: null, localReport: null, lastError: null });
     expect(TransferView.parse(view)).toEqual(view);
   });

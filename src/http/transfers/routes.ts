@@ -18,7 +18,7 @@ export const ListTransfersQuery = z.strictObject({
   target: z.string().regex(PARTNER_ID, 'a partner id').optional().meta({ description: 'a partner id' }),
   externalRef: z.string().min(1).max(64).optional(),
   overdue: z.enum(['true', 'false']).optional().meta({
-    description: 'true: only Guangdong/Fujian transfers whose member is overdue for local reporting',
+    description: 'true: only transfers whose member is overdue for local reporting',
   }),
   cursor: z.string().regex(TRANSFER_ID, 'a transfer id from the previous page').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

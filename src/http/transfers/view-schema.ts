@@ -36,7 +36,9 @@ const LocalReportView = z
       .meta({ description: 'days on which Beijing was reminded' }),
     completedAt: instant('when the member reported').optional(),
   })
-  .meta({ description: 'guangdong and fujian only: the member must report in the destination system' });
+  .meta({
+    description: 'partners whose members report locally: the member must report in the destination system',
+  });
 
 const LastErrorView = z
   .object({
@@ -93,7 +95,8 @@ export const TransferView = z
     confirmedWithMember: z.boolean(),
     localReport: LocalReportView.nullable(),
     nationalAccountCreated: z.boolean().meta({
-      description: 'national only: the member account exists (the member must change its default password)',
+      description:
+        'the partner created the member account (username: the ID number; the default password must be changed at first login)',
     }),
     lastError: LastErrorView.nullable(),
     version: z.number().int().min(1).meta({ description: 'increases with every change' }),

@@ -1,12 +1,8 @@
-/** The transfer as the API shows it (CONTRACT.md). Personal data was masked before it was stored. */
+/** The transfer as the API shows it (docs/api.md). Personal data was masked before it was stored. */
 import type { StoredTransfer } from '../../store/transfer-store.js';
 
-function json<T>(raw: string | undefined): T | null {
-  return raw ? (JSON.parse(raw) as T) : null;
-}
-
 export function transferView(t: StoredTransfer, withEvents = true) {
-  const { doc, fields } = t;
+  const { doc, facts } = t;
   return {
     id: doc.id,
     externalRef: doc.externalRef,
@@ -17,13 +13,13 @@ export function transferView(t: StoredTransfer, withEvents = true) {
     source: doc.source,
     destination: { provinceCode: doc.destination.provinceCode, orgFullName: doc.destination.orgFullName },
     member: doc.member,
-    partnerRef: fields.partnerRef ?? null,
+    partnerRef: facts.partnerRef ?? null,
     attempts: t.attempts,
     irreversible: doc.irreversible,
     confirmedWithMember: doc.confirmedWithMember,
-    localReport: json<Record<string, unknown>>(fields.localReport),
-    nationalAccountCreated: fields.nationalAccountCreated === '1',
-    lastError: json<Record<string, unknown>>(fields.lastError),
+    localReport: facts.localReport ?? null,
+    nationalAccountCreated: facts.nationalAccountCreated,
+    lastError: facts.lastError ?? null,
     version: t.version,
     createdAt: doc.createdAt,
     updatedAt: t.updatedAt,
