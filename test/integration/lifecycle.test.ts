@@ -70,7 +70,12 @@ describe('journeys to completion, with Beijing told of every change', () => {
       ]),
     );
     const account = mine().find((r) => r.type === 'member.account_created')!;
-    expect(account.data.detail).toMatchObject({ mustChangeDefaultPassword: true });
+    // The username is the member's ID number, the default password must be changed at first login;
+    // neither the number nor the password travels.
+    expect(account.data.detail).toMatchObject({ mustChangeDefaultPassword: true, username: 'id_number' });
+    expect(String((account.data.detail as { message?: unknown }).message)).toContain(
+      '首次登录须修改初始密码',
+    );
     const idNumber = w.national.state.records.get(id)!.idNumber;
     const everything =
       mine()
@@ -336,6 +341,18 @@ describe('local reporting on a movable clock', () => {
       const types = w.beijing.received.filter((r) => r.data.transferId === id).map((r) => r.type);
       return types.includes('member.local_report_reminder') && types.includes('member.local_report_overdue');
     });
+    // Each notice says where the member reports: the destination system's home page, or the
+    // receiving organisation.
+    for (const type of ['member.local_report_reminder', 'member.local_report_overdue']) {
+      const notice = w.beijing.received.find((r) => r.data.transferId === id && r.type === type);
+      expect(notice?.data.detail).toMatchObject({
+        reportAt: {
+          system: '广东“智慧团建”系统',
+          organisation: '共青团广州市天河区委员会',
+          message: expect.stringContaining('共青团广州市天河区委员会') as unknown,
+        },
+      });
+    }
 
     expect(w.guangdong.control.decide(id, 'approve')).toBe(true);
     expect(w.guangdong.control.completeLocalReport(id)).toBe(true);
