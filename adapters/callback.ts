@@ -1,5 +1,5 @@
 /**
- * The callback body every partner posts (CONTRACT.md "Partner callbacks"):
+ * The callback body every partner posts (docs/partners.md "Callbacks"):
  * `{"type": "transfer.approved", "data": {"transferId", "partnerRef", "reason"}}`, signed per Standard
  * Webhooks (verified by the caller before parseCallback). A partner may add its own fields inside
  * `data`; each adapter names the types it sends and where its event time lives.

@@ -1,5 +1,5 @@
 /**
- * The transfer reason as adapters receive it (DOMAIN.md "Reasons"), structural and independent of the
+ * The transfer reason as adapters receive it (docs/domain.md "Reasons"), structural and independent of the
  * HTTP layer. The schema lets a worker check a stored record before it goes to a partner; each adapter
  * maps it to its partner's own codes in its wire module.
  */
@@ -49,7 +49,7 @@ export const submitReasonSchema = z.discriminatedUnion('kind', [
     domesticContact: z.object({ name: text, phone: text, relationship: text.optional() }),
   }),
   z.object({ kind: z.literal('enlistment'), reviewingProvinceCode: z.string().regex(/^\d{2}$/) }),
-  // No employer name travels for a classified unit (DOMAIN.md).
+  // No employer name travels for a classified unit (docs/domain.md).
   z.object({ kind: z.literal('classified_unit') }),
   z.object({ kind: z.literal('other'), explanation: text }),
 ]);

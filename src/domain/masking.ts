@@ -1,5 +1,5 @@
 /**
- * Masks for personal data in responses and logs (CONTRACT.md). Each rule applies only to input of the
+ * Masks for personal data in responses and logs (docs/api.md). Each rule applies only to input of the
  * exact expected length; anything else is masked whole, because a rule applied to an odd value
  * (a 15-digit ID, a phone with a country code) could reveal more than the rule means to.
  * Lengths are counted in code points so a rare character outside the BMP is never split in half.

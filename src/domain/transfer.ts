@@ -64,5 +64,5 @@ export const REASON_KINDS = [
 ] as const;
 export type ReasonKind = (typeof REASON_KINDS)[number];
 
-/** Reasons that cannot be withdrawn once submitted (DOMAIN.md: 参军入伍, 涉密单位). */
+/** Reasons that cannot be withdrawn once submitted (docs/domain.md: 参军入伍, 涉密单位). */
 export const IRREVERSIBLE_REASONS: ReadonlySet<ReasonKind> = new Set(['enlistment', 'classified_unit']);

@@ -34,7 +34,7 @@ import { OrgCheckQuery, OrgSearchQuery } from './orgs/routes.js';
 import { IDEMPOTENCY_KEY, ListTransfersQuery } from './transfers/routes.js';
 import { TRANSFER_ID } from '../domain/ids.js';
 
-/** The transfer of CONTRACT.md, as a documented example (the ID number's check digit is right). */
+/** The transfer of docs/api.md, as a documented example (the ID number's check digit is right). */
 export const CREATE_TRANSFER_EXAMPLE = {
   externalRef: 'BJ-2023-000123',
   initiator: { kind: 'member' },
