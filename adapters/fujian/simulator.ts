@@ -1,7 +1,8 @@
 /**
  * A simulator of Fujian's league system speaking its wire format (./wire.ts): one signed gateway
  * endpoint, HMAC-SM3 checked both ways, pinyin field names, local reporting after approval, and
- * Standard-Webhooks callbacks to the gateway.
+ * Standard-Webhooks callbacks to the gateway. Apply takes only an org's exact full name (and its
+ * id, when given, must be that org's); the search matches literally.
  */
 import { timingSafeEqual } from 'node:crypto';
 import orgsFixture from '../../fixtures/orgs/fujian.json' with { type: 'json' };
@@ -78,8 +79,11 @@ export async function startSimulator(
         state.counts.rejectedByFault++;
         return answer('NOT_ELIGIBLE', rejectReason);
       }
+      // Only its exact spelling of an org (it has no name check: this is where a near name fails).
       const to = orgs.find('35', app.zrzzqc);
       if (!to) return answer('ORG_NOT_FOUND', '转入组织不存在');
+      if (app.zrzzid !== undefined && app.zrzzid !== to.orgId)
+        return answer('ORG_NOT_FOUND', '转入组织ID与组织全称不符');
       const now = new Date();
       const record: SimRecord = {
         requestId: app.qqlsh,

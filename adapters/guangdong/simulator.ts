@@ -1,7 +1,8 @@
 /**
  * A simulator of Guangdong's league system speaking its wire format (./wire.ts): every request's
  * signature, timestamp and nonce checked as the partner does, always-200 envelopes, local
- * reporting after approval, and Standard-Webhooks callbacks to the gateway.
+ * reporting after approval, and Standard-Webhooks callbacks to the gateway. Apply takes only an
+ * org's exact name (and its code, when given, must be that org's); the search matches literally.
  */
 import { timingSafeEqual } from 'node:crypto';
 import orgsFixture from '../../fixtures/orgs/guangdong.json' with { type: 'json' };
@@ -122,8 +123,11 @@ export async function startSimulator(
         state.counts.rejectedByFault++;
         return answer('BUSINESS_REJECTED', rejectReason);
       }
+      // Only its exact spelling of an org (it has no name check: this is where a near name fails).
       const to = orgs.find('44', app.inOrgName);
       if (!to) return answer('ORG_NOT_FOUND', '未查询到该组织');
+      if (app.inOrgCode !== undefined && app.inOrgCode !== to.orgId)
+        return answer('ORG_NOT_FOUND', '组织编码与组织名称不符');
       const now = new Date();
       const record: SimRecord = {
         requestId: app.requestNo,

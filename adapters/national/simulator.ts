@@ -2,6 +2,10 @@
  * A simulator of the national system speaking its wire format (./wire.ts): OAuth2 tokens, the
  * applications resource keyed by request id, the org check and search, and Standard-Webhooks
  * callbacks (approved / rejected / expired / account created) to the gateway.
+ *
+ * As strict about names as the partner: the org check and submission accept only a destination's
+ * exact full name (a near spelling is not found, with near names suggested), and the search matches
+ * its keyword literally (../sim/orgs.ts).
  */
 import { randomBytes } from 'node:crypto';
 import orgsFixture from '../../fixtures/orgs/national.json' with { type: 'json' };
@@ -131,12 +135,15 @@ export async function startSimulator(
       }
       if (NOT_SERVED.has(app.toOrg.provinceCode))
         return fail(422, 'PROVINCE_NOT_SERVED', `省份编码 ${app.toOrg.provinceCode} 不在本系统`);
+      // The destination must be one of its orgs spelled exactly; an org id, when given, must be that org's.
       const to = orgs.find(app.toOrg.provinceCode, app.toOrg.fullName);
       if (!to) {
         return fail(404, 'ORG_NOT_FOUND', '未查询到该组织', {
           suggestions: orgs.suggest(app.toOrg.provinceCode, app.toOrg.fullName).map(org),
         });
       }
+      if (app.toOrg.orgId !== undefined && app.toOrg.orgId !== to.orgId)
+        return fail(404, 'ORG_NOT_FOUND', '组织编码与组织全称不符', { suggestions: [org(to)] });
       const now = lifecycle.now();
       const record: SimRecord = {
         requestId: app.requestId,
@@ -191,6 +198,7 @@ export async function startSimulator(
       const { provinceCode, fullName } = queryParams(req.rawQuery);
       if (!provinceCode || !fullName)
         return fail(400, 'INVALID_REQUEST', 'provinceCode and fullName are required');
+      // Exactly as spelled in its directory; a near spelling is a miss with near names suggested.
       const found = orgs.find(provinceCode, fullName);
       return {
         status: 200,

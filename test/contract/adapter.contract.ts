@@ -3,10 +3,24 @@
  * expectations, whatever the partner's wire format. Capability-dependent parts branch on the
  * adapter's `capabilities`, never on its id.
  */
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SubmitRequest, Target, TransferAdapter } from '../../adapters/adapter.js';
 import { PartnerProtocolError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
-import type { Decision, RateLimit, SimulatorControl, SimulatorHandle } from '../../adapters/sim/types.js';
+import type {
+  Decision,
+  RateLimit,
+  SimOrg,
+  SimulatorControl,
+  SimulatorHandle,
+} from '../../adapters/sim/types.js';
+import { OrgCache } from '../../src/delivery/org-cache.js';
+import { PartnerCaller } from '../../src/delivery/partner-caller.js';
+import {
+  RESOLVE_LIMITS,
+  resolveDestination,
+  type ResolverPartner,
+} from '../../src/delivery/resolve-destination.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 export interface StartOptions {
@@ -15,6 +29,8 @@ export interface StartOptions {
   decision: Decision;
   localReportDelayMs?: number;
   rateLimit?: RateLimit;
+  /** The partner's org directory instead of its fixture. */
+  orgs?: SimOrg[];
 }
 
 export interface ContractSubject {
@@ -22,8 +38,24 @@ export interface ContractSubject {
   provinceCode: string;
   start(o: StartOptions): Promise<SimulatorHandle<SimulatorControl>>;
   adapter(baseUrl: string, o?: { timeoutMs?: number; wrongSecret?: boolean }): TransferAdapter;
-  /** A fixture org, a messy search query for it and a messy spelling of its full name. */
-  knownOrg: { orgId: string; fullName: string; messyQuery: string; messyFullName: string };
+  /**
+   * A fixture org; a part of its exact spelling, literally in its name (brackets included; the full
+   * name when not given); the same part and the full name as a member might type them (other widths,
+   * spaces, brackets): canonically equal to the exact ones, but not literally the partner's spelling.
+   */
+  knownOrg: {
+    orgId: string;
+    fullName: string;
+    exactQuery?: string;
+    messyQuery: string;
+    messyFullName: string;
+  };
+  /**
+   * The adapter sends a search keyword to the partner as given (the built-in adapters do). The suite
+   * then proves through it that the partner's search is literal: the messy query finds nothing there.
+   * An adapter that turns a query into the partner's literal keyword itself leaves this unset.
+   */
+  verbatimSearch?: boolean;
 }
 
 export const CALLBACK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -114,28 +146,61 @@ export function adapterContract(s: ContractSubject): void {
       expect(sim.state.records.has(other.transferId)).toBe(false);
     });
 
-    it('finds a fixture org with messy spacing and width in the query', async () => {
-      const orgs = await adapter.searchOrgs(s.provinceCode, s.knownOrg.messyQuery, { limit: 5 });
-      expect(orgs).toContainEqual({ orgId: s.knownOrg.orgId, fullName: s.knownOrg.fullName });
+    const known = () => ({ orgId: s.knownOrg.orgId, fullName: s.knownOrg.fullName });
+
+    it('searches literally: a part of the exact spelling finds the org, the same part typed otherwise does not', async () => {
+      const exact = s.knownOrg.exactQuery ?? s.knownOrg.fullName;
+      expect(await adapter.searchOrgs(s.provinceCode, exact, { limit: 5 })).toContainEqual(known());
+      // Strict like the partner's database: no width, space or bracket folding in its search.
+      if (s.verbatimSearch) {
+        expect(
+          await adapter.searchOrgs(s.provinceCode, s.knownOrg.messyQuery, { limit: 50 }),
+        ).not.toContainEqual(known());
+      }
       expect(await adapter.searchOrgs(s.provinceCode, '不存在的组织名称XYZ')).toEqual([]);
     });
 
-    it('checks an org name per its capability', async () => {
+    it('checks an org name per its capability: the exact spelling exists, a near one does not', async () => {
       if (!adapter.capabilities.checkOrg) {
         const err = await rejection(adapter.checkOrg(s.provinceCode, s.knownOrg.fullName));
         expect(err).toBeInstanceOf(PermanentPartnerError);
         expect((err as PermanentPartnerError).code).toBe('CAPABILITY_NOT_SUPPORTED');
         return;
       }
-      expect(await adapter.checkOrg(s.provinceCode, s.knownOrg.messyFullName)).toEqual({
+      expect(await adapter.checkOrg(s.provinceCode, s.knownOrg.fullName)).toEqual({
         result: 'exists',
-        org: { orgId: s.knownOrg.orgId, fullName: s.knownOrg.fullName },
+        org: known(),
       });
-      const miss = await adapter.checkOrg(s.provinceCode, s.knownOrg.fullName.replace('委员会', '委会'));
-      expect(miss.result).toBe('not_found');
-      expect(miss.result === 'not_found' && miss.suggestions).toContainEqual({
+      // Another width or bracket style is another name to the partner; it suggests the org meant.
+      for (const near of [s.knownOrg.messyFullName, s.knownOrg.fullName.replace('委员会', '委会')]) {
+        const miss = await adapter.checkOrg(s.provinceCode, near);
+        expect(miss.result, near).toBe('not_found');
+        expect(miss.result === 'not_found' && miss.suggestions).toContainEqual(known());
+      }
+    });
+
+    it('refuses a near spelling of one of its orgs as ORG_NOT_FOUND, and an org id that is not the named org', async () => {
+      for (const destination of [
+        { provinceCode: s.provinceCode, orgFullName: s.knownOrg.messyFullName },
+        { provinceCode: s.provinceCode, orgFullName: s.knownOrg.messyFullName, orgId: s.knownOrg.orgId },
+        { provinceCode: s.provinceCode, orgFullName: s.knownOrg.fullName, orgId: `${s.knownOrg.orgId}9` },
+      ]) {
+        const err = await rejection(adapter.submit(submitRequest(s, { destination })));
+        expect(err, JSON.stringify(destination)).toBeInstanceOf(PermanentPartnerError);
+        expect((err as PermanentPartnerError).code).toBe('ORG_NOT_FOUND');
+      }
+      expect(sim.state.records.size).toBe(0);
+      const exact = submitRequest(s, {
+        destination: {
+          provinceCode: s.provinceCode,
+          orgFullName: s.knownOrg.fullName,
+          orgId: s.knownOrg.orgId,
+        },
+      });
+      expect((await adapter.submit(exact)).duplicate).toBe(false);
+      expect(sim.state.records.get(exact.transferId)).toMatchObject({
         orgId: s.knownOrg.orgId,
-        fullName: s.knownOrg.fullName,
+        orgFullName: s.knownOrg.fullName,
       });
     });
 
@@ -195,19 +260,25 @@ export function adapterContract(s: ContractSubject): void {
         transferId: req.transferId,
         partnerRef,
       });
+      // What follows an approval depends on what the partner does: a local report, an account, or nothing.
       const follow = adapter.capabilities.localReport
-        ? 'member.local_report_completed'
-        : 'member.account_created';
-      const next = await receiver.waitFor(
-        (c) => JSON.stringify(c.body).includes(req.transferId) && JSON.stringify(c.body).includes(follow),
-      );
-      const event = adapter.parseCallback(next.body);
-      expect(event).toMatchObject({
-        type: adapter.capabilities.localReport ? 'local_report_completed' : 'account_created',
-        transferId: req.transferId,
-        partnerRef,
-      });
-      expect('at' in event && event.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+        ? (['member.local_report_completed', 'local_report_completed'] as const)
+        : adapter.capabilities.accountCreation
+          ? (['member.account_created', 'account_created'] as const)
+          : undefined;
+      if (follow) {
+        const next = await receiver.waitFor(
+          (c) =>
+            JSON.stringify(c.body).includes(req.transferId) && JSON.stringify(c.body).includes(follow[0]),
+        );
+        const event = adapter.parseCallback(next.body);
+        expect(event).toMatchObject({ type: follow[1], transferId: req.transferId, partnerRef });
+        expect('at' in event && event.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      } else {
+        expect(adapter.parseCallback(approved.body)).toMatchObject({
+          at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        });
+      }
       expect(receiver.refused).toEqual([]);
     });
 
@@ -272,6 +343,129 @@ export function adapterContract(s: ContractSubject): void {
         adapter.withdraw({ transferId: enlist.transferId, partnerRef: e.partnerRef }),
       );
       expect((never as PermanentPartnerError).code).toBe('WITHDRAW_NOT_ALLOWED');
+    });
+
+    describe('the gateway resolver against this partner', () => {
+      let caller: PartnerCaller;
+      beforeEach(() => {
+        caller = new PartnerCaller(
+          s.target,
+          {
+            errorThresholdPercentage: 50,
+            volumeThreshold: 10,
+            resetTimeoutMs: 10_000,
+            rollingWindowMs: 10_000,
+          },
+          undefined,
+          pino({ level: 'silent' }),
+        );
+      });
+      afterEach(() => caller.shutdown());
+      const partner = (): ResolverPartner => ({
+        id: s.target,
+        capabilities: adapter.capabilities,
+        adapter,
+        caller,
+      });
+      /** Org lookups the partner answered (its check and its search). */
+      const lookups = () =>
+        (sim.state.counts.byRoute.orgCheck ?? 0) + (sim.state.counts.byRoute.orgSearch ?? 0);
+
+      it('resolves a messy spelling to the exact org, which the partner then takes where it refuses the typed name', async () => {
+        const r = await resolveDestination(partner(), s.provinceCode, s.knownOrg.messyFullName);
+        expect(r).toEqual({ kind: 'resolved', org: known() });
+        expect(lookups()).toBeGreaterThan(0);
+        expect(lookups()).toBeLessThanOrEqual(RESOLVE_LIMITS.maxRequests);
+
+        const typed = submitRequest(s, {
+          destination: { provinceCode: s.provinceCode, orgFullName: s.knownOrg.messyFullName },
+        });
+        const err = await rejection(adapter.submit(typed));
+        expect((err as PermanentPartnerError).code).toBe('ORG_NOT_FOUND');
+        expect(sim.state.records.has(typed.transferId)).toBe(false);
+
+        if (r.kind !== 'resolved') return;
+        const resolved = submitRequest(s, {
+          destination: { provinceCode: s.provinceCode, orgFullName: r.org.fullName, orgId: r.org.orgId },
+        });
+        expect((await adapter.submit(resolved)).duplicate).toBe(false);
+        expect(sim.state.records.get(resolved.transferId)).toMatchObject({
+          orgId: s.knownOrg.orgId,
+          orgFullName: s.knownOrg.fullName,
+        });
+      });
+
+      it('resolves the exact spelling in one lookup', async () => {
+        expect(await resolveDestination(partner(), s.provinceCode, s.knownOrg.fullName)).toEqual({
+          kind: 'resolved',
+          org: known(),
+        });
+        expect(lookups()).toBe(1);
+      });
+
+      it('answers not_found with near names for a name the partner does not hold', async () => {
+        const unknown = s.knownOrg.fullName.replace(/委员会$/u, '委员会办公室');
+        const r = await resolveDestination(partner(), s.provinceCode, unknown);
+        expect(r.kind).toBe('not_found');
+        expect(r.kind === 'not_found' && r.suggestions).toContainEqual(known());
+        expect(lookups()).toBeLessThanOrEqual(RESOLVE_LIMITS.maxRequests);
+        const err = await rejection(
+          adapter.submit(
+            submitRequest(s, { destination: { provinceCode: s.provinceCode, orgFullName: unknown } }),
+          ),
+        );
+        expect((err as PermanentPartnerError).code).toBe('ORG_NOT_FOUND');
+      });
+
+      it('a cached resolution asks the partner nothing', async () => {
+        const cache = new OrgCache();
+        await resolveDestination(partner(), s.provinceCode, s.knownOrg.messyFullName, { cache });
+        const asked = lookups();
+        expect(
+          await resolveDestination(partner(), s.provinceCode, s.knownOrg.messyFullName, { cache }),
+        ).toEqual({
+          kind: 'resolved',
+          org: known(),
+        });
+        expect(lookups()).toBe(asked);
+      });
+
+      it('is ambiguous between canonically equal orgs of its directory; each exact spelling is its own org', async () => {
+        await sim.close();
+        const twins: SimOrg[] = [
+          {
+            orgId: `${s.knownOrg.orgId.slice(0, -1)}8`,
+            fullName: '共青团某某（集团）委员会',
+            provinceCode: s.provinceCode,
+          },
+          {
+            orgId: `${s.knownOrg.orgId.slice(0, -1)}9`,
+            fullName: '共青团某某(集团)委员会',
+            provinceCode: s.provinceCode,
+          },
+        ];
+        sim = await s.start({
+          gatewayUrl: receiver.url,
+          callbackSecret: CALLBACK_SECRET,
+          decision: { mode: 'never' },
+          orgs: [{ ...known(), provinceCode: s.provinceCode }, ...twins],
+        });
+        adapter = s.adapter(sim.url);
+        const r = await resolveDestination(partner(), s.provinceCode, '共青团某某 〔集团〕 委员会');
+        expect(r.kind).toBe('ambiguous');
+        expect(
+          r.kind === 'ambiguous' && [...r.candidates].sort((a, b) => a.orgId.localeCompare(b.orgId)),
+        ).toEqual(twins.map(({ orgId, fullName }) => ({ orgId, fullName })));
+        for (const twin of twins) {
+          const exact = await resolveDestination(partner(), s.provinceCode, twin.fullName);
+          expect(exact).toEqual({ kind: 'resolved', org: { orgId: twin.orgId, fullName: twin.fullName } });
+          const req = submitRequest(s, {
+            destination: { provinceCode: s.provinceCode, orgFullName: twin.fullName, orgId: twin.orgId },
+          });
+          await adapter.submit(req);
+          expect(sim.state.records.get(req.transferId)?.orgId).toBe(twin.orgId);
+        }
+      });
     });
 
     describe('faults map to typed errors', () => {

@@ -31,6 +31,7 @@ const fast = { attempts: 3, baseDelayMs: 20 };
 
 const national: ContractSubject = {
   target: 'national',
+  verbatimSearch: true,
   provinceCode: '37',
   start: (o) => startNational({ ...o, credentials: nationalCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
@@ -45,6 +46,7 @@ const national: ContractSubject = {
   knownOrg: {
     orgId: 'ZT3700000040',
     fullName: '共青团中国石油大学（华东）委员会',
+    exactQuery: '中国石油大学（华东）',
     messyQuery: '中国石油 大学 (华东)',
     messyFullName: ' 共青团中国石油大学(华东)委员会\u3000',
   },
@@ -52,6 +54,7 @@ const national: ContractSubject = {
 
 const guangdong: ContractSubject = {
   target: 'guangdong',
+  verbatimSearch: true,
   provinceCode: '44',
   start: (o) => startGuangdong({ ...o, credentials: gdCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
@@ -66,6 +69,7 @@ const guangdong: ContractSubject = {
   knownOrg: {
     orgId: 'GD4410050274',
     fullName: '共青团香港中文大学（深圳）委员会',
+    exactQuery: '香港中文大学（深圳）',
     messyQuery: '香港中文\u3000大学(深圳)',
     messyFullName: '共青团香港中文大学 (深圳) 委员会',
   },
@@ -73,6 +77,7 @@ const guangdong: ContractSubject = {
 
 const fujian: ContractSubject = {
   target: 'fujian',
+  verbatimSearch: true,
   provinceCode: '35',
   start: (o) => startFujian({ ...o, credentials: fjCreds, logger: quietLogger, callbackRetry: fast }),
   adapter: (baseUrl, o = {}) =>
@@ -87,6 +92,7 @@ const fujian: ContractSubject = {
   knownOrg: {
     orgId: '350000100001971831',
     fullName: '共青团福建省电子信息（集团）有限责任公司委员会',
+    exactQuery: '电子信息（集团）',
     messyQuery: '电子信息 (集团)',
     messyFullName: '共青团福建省电子信息(集团)有限责任公司委员会',
   },
