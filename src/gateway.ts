@@ -121,8 +121,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   const partners = buildPartners(config, registry, redis, log, metrics);
   for (const p of partners.all()) p.caller.onStateChange((state) => metrics.breakerChanged(p.id, state));
+  // Destinations resolved once in a while per process, for delivery and the API's checks alike.
+  const orgCache = new OrgCache();
   const delivery: DeliveryDeps = {
-    orgCache: new OrgCache(),
+    orgCache,
     store,
     transitions,
     cipher,
@@ -192,7 +194,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       trustProxy: config.TRUST_PROXY,
       notifications: { queue: notifications.queue, store },
       actions,
-      orgs: { partners, routes: config.routes },
+      orgs: { partners, routes: config.routes, orgCache },
       callbacks: {
         ...applyDeps,
         store,

@@ -49,6 +49,8 @@ export interface TransferFacts {
   lastReconciledAt?: string;
   /** Attempts spent before the current generation (an operator's retry starts a new count). */
   attemptsBase: number;
+  /** Tries the partner failed in this generation (the retry budget, DELIVERY_MAX_ATTEMPTS). */
+  partnerFailures: number;
   /** Runs in a row that died inside partner code (DELIVERY_CRASH_LOOP). */
   crashRuns: number;
   /** Failures on our side in this generation (DELIVERY_ERROR). */
@@ -81,6 +83,7 @@ export function readFacts(hash: Readonly<Record<string, string>>): TransferFacts
   const facts: TransferFacts = {
     nationalAccountCreated: hash.nationalAccountCreated === '1',
     attemptsBase: count(hash.attemptsBase),
+    partnerFailures: count(hash.partnerFailures),
     crashRuns: count(hash.crashRuns),
     deliveryErrors: count(hash.deliveryErrors),
   };
@@ -123,5 +126,6 @@ export const FACT = {
   localReport: 'localReport',
   crashRuns: 'crashRuns',
   deliveryErrors: 'deliveryErrors',
+  partnerFailures: 'partnerFailures',
   attempts: 'attempts',
 } as const;

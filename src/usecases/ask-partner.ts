@@ -9,15 +9,26 @@ import { BreakerOpenError, type PartnerOperation } from '../delivery/partner-cal
 import type { Partner } from '../delivery/partner-set.js';
 import { AppError } from '../domain/errors.js';
 
-export async function askPartner<T>(
+type Refusal = (err: PermanentPartnerError) => AppError;
+
+/** One call to the partner (through its rate limit and breaker), its failures as problems. */
+export function askPartner<T>(
   partner: Partner,
   operation: PartnerOperation,
   call: (signal: AbortSignal) => Promise<T>,
-  refusal: (err: PermanentPartnerError) => AppError = (err) =>
-    new AppError('unprocessable', err.code, `${partner.id}: ${err.message}`),
+  refusal?: Refusal,
+): Promise<T> {
+  return withPartnerProblems(partner, () => partner.caller.call(operation, call), refusal);
+}
+
+/** Work that calls the partner itself (e.g. a destination resolution), its failures as problems. */
+export async function withPartnerProblems<T>(
+  partner: Partner,
+  work: () => Promise<T>,
+  refusal: Refusal = (err) => new AppError('unprocessable', err.code, `${partner.id}: ${err.message}`),
 ): Promise<T> {
   try {
-    return await partner.caller.call(operation, call);
+    return await work();
   } catch (err) {
     if (err instanceof PermanentPartnerError) throw refusal(err);
     if (err instanceof BreakerOpenError || err instanceof PartnerError) {

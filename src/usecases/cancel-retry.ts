@@ -109,7 +109,13 @@ export async function retryTransfer(
     // its attempts count from here.
     set: {
       generation: String(generation),
-      ...factFields({ attemptsBase: t.attempts, resolvedOrg: null, crashRuns: 0, deliveryErrors: 0 }),
+      ...factFields({
+        attemptsBase: t.attempts,
+        resolvedOrg: null,
+        crashRuns: 0,
+        deliveryErrors: 0,
+        partnerFailures: 0,
+      }),
     },
     notify: { detail },
   });

@@ -96,7 +96,13 @@ export async function createTransfer(
     version: 1,
     attempts: 0,
     generation: 1,
-    facts: { nationalAccountCreated: false, attemptsBase: 0, crashRuns: 0, deliveryErrors: 0 },
+    facts: {
+      nationalAccountCreated: false,
+      attemptsBase: 0,
+      partnerFailures: 0,
+      crashRuns: 0,
+      deliveryErrors: 0,
+    },
     events: [event],
   };
   return { transfer, replayed: false };

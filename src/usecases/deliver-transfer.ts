@@ -20,14 +20,15 @@
  * `attempts` counts requests that left for the partner: it is incremented just before the submission
  * is sent (the adapter's onSend), so it never undercounts what the partner received.
  */
-import type { SubmitRequest, TransferAdapter } from '../../adapters/adapter.js';
+import type { SubmitRequest } from '../../adapters/adapter.js';
 import { PartnerError, PermanentPartnerError, RetryablePartnerError } from '../../adapters/errors.js';
 import { submitReasonSchema } from '../../adapters/reason.js';
 import type { Clock } from '../clock.js';
 import type { PiiCipher } from '../crypto/pii.js';
 import type { OrgCache } from '../delivery/org-cache.js';
-import { BreakerOpenError, type CallHooks, type PartnerCaller } from '../delivery/partner-caller.js';
-import type { PartnerSet } from '../delivery/partner-set.js';
+import { resolveDestination } from '../delivery/resolve-destination.js';
+import { BreakerOpenError, type CallHooks } from '../delivery/partner-caller.js';
+import type { Partner, PartnerSet } from '../delivery/partner-set.js';
 import type { TransferEvent } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
 import { backoffDelay } from '../domain/backoff.js';
@@ -182,8 +183,8 @@ async function submit(deps: DeliveryDeps, t: StoredTransfer, mark: CrashMark): P
     });
   }
 
-  const org = await resolveDestination(deps, t, adapter, caller, mark);
-  if (org === 'not_found') return { kind: 'done', state: 'failed' };
+  const org = await resolveOrg(deps, t, deps.partners.get(target), mark);
+  if (org === 'failed') return { kind: 'done', state: 'failed' };
   await mark.pause();
   const request: SubmitRequest = {
     transferId,
@@ -193,8 +194,8 @@ async function submit(deps: DeliveryDeps, t: StoredTransfer, mark: CrashMark): P
     source: t.doc.source,
     destination: {
       provinceCode: t.doc.destination.provinceCode,
-      orgFullName: org?.fullName ?? t.doc.destination.orgFullName,
-      ...(org ? { orgId: org.orgId } : {}),
+      orgFullName: org.fullName,
+      orgId: org.orgId,
     },
     reason: reason.data,
     irreversible: t.doc.irreversible,
@@ -219,7 +220,6 @@ async function partnerFailed(
 ): Promise<DeliveryOutcome> {
   const transferId = t.doc.id;
   const fresh = await deps.store.getState(transferId);
-  const attemptsThisGeneration = (fresh?.attempts ?? t.attempts) - t.facts.attemptsBase;
   const record: ErrorRecord = {
     code: err.code,
     message: err.message,
@@ -233,16 +233,18 @@ async function partnerFailed(
       : {}),
   };
   if (err instanceof PermanentPartnerError) return fail(deps, t, record);
-  if (attemptsThisGeneration >= deps.settings.maxAttempts) {
+  // The retry budget: tries the partner failed (a submission, or the directory lookup before it).
+  const failures = await deps.store.incrementField(transferId, FACT.partnerFailures, 1);
+  if (failures >= deps.settings.maxAttempts) {
     return fail(deps, t, {
       ...record,
       code: 'RETRIES_EXHAUSTED',
-      message: `gave up after ${attemptsThisGeneration} attempts; last: ${err.code}: ${err.message}`,
+      message: `gave up after ${failures} failed tries (${record.attempt ?? 0} submissions); last: ${err.code}: ${err.message}`,
     });
   }
   const delayMs = backoff(
     deps,
-    attemptsThisGeneration,
+    failures,
     err instanceof RetryablePartnerError ? err.retryAfterMs : undefined,
   );
   await record_(
@@ -286,35 +288,40 @@ async function ourFailure(deps: DeliveryDeps, t: StoredTransfer, err: unknown): 
   return { kind: 'retry', delayMs };
 }
 
-/** national can say whether the name exists and how it spells it; the others find out on submit. */
-async function resolveDestination(
+/**
+ * Every destination is resolved against the partner's own directory before anything is sent (its
+ * name check where it has one, its org list otherwise), matching canonically, so the partner gets its
+ * own exact spelling and org id. A name that does not resolve fails the transfer with 0 submissions:
+ * ORG_NOT_FOUND with near names, or ORG_AMBIGUOUS with the orgs it could be. A resolution already
+ * recorded on the transfer (a retry of a run that got that far) is not asked again.
+ */
+async function resolveOrg(
   deps: DeliveryDeps,
   t: StoredTransfer,
-  adapter: TransferAdapter,
-  caller: PartnerCaller,
+  partner: Partner,
   mark: CrashMark,
-): Promise<{ orgId: string; fullName: string } | null | 'not_found'> {
-  if (!adapter.capabilities.checkOrg) return null;
+): Promise<{ orgId: string; fullName: string } | 'failed'> {
   if (t.facts.resolvedOrg) return t.facts.resolvedOrg;
   const { provinceCode, orgFullName } = t.doc.destination;
-  const known = deps.orgCache?.get(provinceCode, orgFullName);
-  if (known) return known;
-  const check = await caller.call(
-    'check_org',
-    (signal) => adapter.checkOrg(provinceCode, orgFullName, { signal }),
-    mark.hooks,
-  );
-  if (check.result === 'exists') {
-    deps.orgCache?.set(provinceCode, orgFullName, check.org);
-    return check.org;
+  const resolution = await resolveDestination(partner, provinceCode, orgFullName, {
+    ...(deps.orgCache ? { cache: deps.orgCache } : {}),
+    hooks: mark.hooks,
+  });
+  if (resolution.kind === 'resolved') return resolution.org;
+  if (resolution.kind === 'ambiguous') {
+    await fail(deps, t, {
+      code: 'ORG_AMBIGUOUS',
+      message: `${resolution.candidates.length} organisations under province ${provinceCode} match ${orgFullName}; send the exact full name of one of them`,
+      candidates: resolution.candidates.slice(0, 10),
+    });
+    return 'failed';
   }
   await fail(deps, t, {
     code: 'ORG_NOT_FOUND',
     message: `no organisation named ${orgFullName} under province ${provinceCode}`,
-    at: deps.clock.now().toISOString(),
-    suggestions: check.suggestions.slice(0, 10),
+    suggestions: resolution.suggestions.slice(0, 10),
   });
-  return 'not_found';
+  return 'failed';
 }
 
 async function succeed(
@@ -323,18 +330,14 @@ async function succeed(
   partnerRef: string,
   duplicate: boolean,
   attempt: number,
-  org: { orgId: string; fullName: string } | null,
+  org: { orgId: string; fullName: string },
 ): Promise<DeliveryOutcome> {
   const now = deps.clock.now();
   const local = deps.partners.get(t.doc.target).capabilities.localReport;
   const to = local ? 'awaiting_local_report' : 'submitted';
   const localReport = local ? pendingLocalReport(now, deps.settings.localReportDueDays) : undefined;
   // The partner's own spelling of the destination, as the resolution found it.
-  const set = factFields({
-    partnerRef,
-    ...(org ? { resolvedOrg: org } : {}),
-    ...(localReport ? { localReport } : {}),
-  });
+  const set = factFields({ partnerRef, resolvedOrg: org, ...(localReport ? { localReport } : {}) });
   const outcome = await deps.transitions.apply(t.doc.id, {
     from: ['accepted'],
     to,
@@ -342,7 +345,7 @@ async function succeed(
       at: now.toISOString(),
       type: to,
       source: 'worker',
-      detail: { partnerRef, duplicate, attempt, ...(org ? { destinationOrg: org } : {}) },
+      detail: { partnerRef, duplicate, attempt, destinationOrg: org },
     },
     set,
     notify: {

@@ -55,11 +55,11 @@ export class DeliveryWatchdog {
         state === 'unknown'
           ? 'delivery job missing'
           : `delivery job ${state} without deciding the transfer${await this.reasonOf(queue, jobId)}`;
-      const spent = t.attempts - t.facts.attemptsBase;
+      const spent = t.facts.partnerFailures;
       if (spent >= this.maxAttempts) {
         const outcome = await this.transitions.failDelivery(t.doc.id, {
           code: 'RETRIES_EXHAUSTED',
-          message: `gave up after ${spent} attempts (${why})`,
+          message: `gave up after ${spent} failed tries (${why})`,
           at: now.toISOString(),
         });
         if (outcome.ok) report.failed += 1;

@@ -107,7 +107,7 @@ describe('the delivery watchdog', () => {
     await queue.remove(deliveryJobId(id, 1));
     await redis.hset(
       `${gw.config.REDIS_PREFIX}:trf:${id}`,
-      'attempts',
+      'partnerFailures',
       String(gw.config.DELIVERY_MAX_ATTEMPTS),
     );
     const report = await gw.watchdog.sweep();

@@ -120,6 +120,7 @@ describe('error codes', () => {
       'DELIVERY_ERROR',
       'DELIVERY_CRASH_LOOP',
       'PARTNER_NOT_CONFIGURED',
+      'ORG_AMBIGUOUS',
       'BREAKER_OPEN',
     ]);
     const documented = documentedCodes();

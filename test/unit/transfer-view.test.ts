@@ -44,6 +44,7 @@ function stored(overrides: Partial<StoredTransfer> = {}): StoredTransfer {
       lastError: { code: 'TIMEOUT', message: 'no answer in 10 s', at: AT, attempt: 1 },
       nationalAccountCreated: false,
       attemptsBase: 0,
+      partnerFailures: 0,
       crashRuns: 0,
       deliveryErrors: 0,
     },
@@ -66,7 +67,13 @@ describe('TransferView', () => {
   });
 
   it('fits a fresh transfer too: no partner yet, no report, no error', () => {
-    const facts = { nationalAccountCreated: false, attemptsBase: 0, crashRuns: 0, deliveryErrors: 0 };
+    const facts = {
+      nationalAccountCreated: false,
+      attemptsBase: 0,
+      partnerFailures: 0,
+      crashRuns: 0,
+      deliveryErrors: 0,
+    };
     const view = transferView(stored({ state: 'accepted', facts, attempts: 0, version: 1 }));
     expect(view).toMatchObject({ partnerRef: null, localReport: null, lastError: null });
     expect(TransferView.parse(view)).toEqual(view);

@@ -7,13 +7,17 @@ import { z } from 'zod';
 import type { Partner, PartnerSet } from '../../delivery/partner-set.js';
 import { AppError } from '../../domain/errors.js';
 import { routeDestination, type Routes } from '../../domain/routing.js';
-import { askPartner } from '../../usecases/ask-partner.js';
+import type { OrgCache } from '../../delivery/org-cache.js';
+import { resolveDestination } from '../../delivery/resolve-destination.js';
+import { askPartner, withPartnerProblems } from '../../usecases/ask-partner.js';
 import type { Authenticator } from '../auth.js';
 import { parseQuery } from '../validation.js';
 
 export interface OrgDeps {
   partners: PartnerSet;
   routes: Routes;
+  /** The same resolutions delivery uses: a name checked here is the name delivery will send. */
+  orgCache?: OrgCache;
 }
 
 const provinceCode = z
@@ -55,13 +59,19 @@ export function orgRoutes(deps: OrgDeps, auth: Authenticator): Router {
         `the ${partner.id} system offers no full-name check; search its org list with GET /v1/orgs/search`,
       );
     }
-    const result = await askPartner(partner, 'check_org', (signal) =>
-      partner.adapter.checkOrg(q.provinceCode, q.fullName, { signal }),
+    // Resolved the way delivery resolves it (width, spaces and brackets may differ): `exists` answers
+    // with the partner's own spelling, which is what will be sent. A name matching several orgs is
+    // not one org: not_found, with those orgs as the suggestions.
+    const resolution = await withPartnerProblems(partner, () =>
+      resolveDestination(partner, q.provinceCode, q.fullName, deps.orgCache ? { cache: deps.orgCache } : {}),
     );
     res.json(
-      result.result === 'exists'
-        ? { result: 'exists', org: result.org }
-        : { result: 'not_found', suggestions: result.suggestions },
+      resolution.kind === 'resolved'
+        ? { result: 'exists', org: resolution.org }
+        : {
+            result: 'not_found',
+            suggestions: resolution.kind === 'ambiguous' ? resolution.candidates : resolution.suggestions,
+          },
     );
   });
 

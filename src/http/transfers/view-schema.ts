@@ -42,7 +42,10 @@ const LocalReportView = z
 
 const LastErrorView = z
   .object({
-    code: z.string().meta({ description: 'stable UPPER_SNAKE code, e.g. ORG_NOT_FOUND, RETRIES_EXHAUSTED' }),
+    code: z.string().meta({
+      description:
+        'stable UPPER_SNAKE code: a partner refusal (REJECTED, INVALID_DATA …), ORG_NOT_FOUND, ORG_AMBIGUOUS, RETRIES_EXHAUSTED, DELIVERY_ERROR, DELIVERY_CRASH_LOOP, PARTNER_NOT_CONFIGURED',
+    }),
     message: z.string(),
     at: instant('when it happened'),
     attempt: z.number().int().optional(),
@@ -50,7 +53,13 @@ const LastErrorView = z
     suggestions: z
       .array(z.object({ orgId: z.string(), fullName: z.string() }))
       .optional()
-      .meta({ description: 'near names the partner offered for an org it could not find' }),
+      .meta({ description: "ORG_NOT_FOUND: near names in the partner's directory" }),
+    candidates: z
+      .array(z.object({ orgId: z.string(), fullName: z.string() }))
+      .optional()
+      .meta({
+        description: "ORG_AMBIGUOUS: the partner's orgs the name matches (send one's exact full name)",
+      }),
   })
   .meta({ description: 'the last delivery problem, if any' });
 
