@@ -5,7 +5,10 @@
  */
 
 export const NOTIFY_QUEUE = 'notify-beijing';
-/** Periodic work: reconciliation with partners, local-report tracking, the delivery watchdog. */
+/**
+ * Periodic work: reconciliation with partners, local-report tracking, the delivery watchdog, the
+ * retention sweep.
+ */
 export const MAINTENANCE_QUEUE = 'maintenance';
 
 /** Job data carries ids only: personal data never sits in a job. */

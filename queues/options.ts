@@ -1,5 +1,6 @@
 /** Job and worker options in one place: retries, backoff, stall handling, how long jobs are kept. */
 import type { JobsOptions, WorkerOptions } from 'bullmq';
+import { JOB_RETENTION } from '../src/domain/retention.js';
 
 /**
  * How workers treat a job whose worker died (its lock expired): it goes back to the queue and runs
@@ -21,7 +22,7 @@ export const STORE_OUTAGE_BACKOFF = 'store-outage';
 
 /**
  * The transfer record, not the job, is the history: finished jobs are trimmed by count and age so
- * Redis does not grow with the season. One retry policy: the delivery decides every retry itself
+ * Redis does not grow with the season (the bounds and their rules: src/domain/retention.ts). One retry policy: the delivery decides every retry itself
  * (partner attempts up to DELIVERY_MAX_ATTEMPTS, failures on our side up to DELIVERY_MAX_ERRORS, with
  * the one backoff of src/domain/backoff.ts) by delaying the job. BullMQ's attempts below only ever
  * count a processor that threw because the store was out of reach: retried with the same backoff for
@@ -30,18 +31,19 @@ export const STORE_OUTAGE_BACKOFF = 'store-outage';
 export const deliveryJobOptions: JobsOptions = {
   attempts: 10_000,
   backoff: { type: STORE_OUTAGE_BACKOFF },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+  removeOnComplete: JOB_RETENTION.deliveryCompleted,
+  removeOnFail: JOB_RETENTION.deliveryFailed,
 };
 
 /**
  * Notifications are retried until Beijing acknowledges with a 2xx: many attempts on a capped
  * exponential backoff (the notification worker's `notify-backoff` strategy), about two days in all.
- * Exhausted ones are kept (removeOnFail: false) so operators can see and replay them.
+ * Exhausted ones are kept so operators can see and replay them, until their transfer expires (the
+ * retention sweep removes them then) and at most JOB_RETENTION.notificationFailed of them.
  */
 export const notificationJobOptions: JobsOptions = {
   attempts: 60,
   backoff: { type: 'notify-backoff' },
-  removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
-  removeOnFail: false,
+  removeOnComplete: JOB_RETENTION.notificationCompleted,
+  removeOnFail: JOB_RETENTION.notificationFailed,
 };

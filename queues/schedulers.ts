@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';
 import type { OutageSink } from '../src/redis.js';
 import { isStoreUnavailable } from '../src/store/errors.js';
+import { JOB_RETENTION } from '../src/domain/retention.js';
 import { stallOptions } from './options.js';
 import { reportWorkerError } from './worker-errors.js';
 import { MAINTENANCE_QUEUE } from './names.js';
@@ -16,6 +17,7 @@ export interface ScheduleIntervals {
   reconcileMs: number;
   localReportsMs: number;
   watchdogMs: number;
+  retentionMs: number;
 }
 
 export interface Maintenance {
@@ -29,7 +31,10 @@ export function createMaintenanceQueue(connection: Redis, prefix: string): Queue
   return new Queue(MAINTENANCE_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } },
+    defaultJobOptions: {
+      removeOnComplete: JOB_RETENTION.maintenanceCompleted,
+      removeOnFail: JOB_RETENTION.maintenanceFailed,
+    },
   });
 }
 
@@ -47,6 +52,7 @@ export async function startMaintenance(
     reconcile: intervals.reconcileMs,
     'local-reports': intervals.localReportsMs,
     watchdog: intervals.watchdogMs,
+    retention: intervals.retentionMs,
   };
   for (const [name, ms] of Object.entries(every)) {
     await queue.upsertJobScheduler(name, { every: ms }, { name });

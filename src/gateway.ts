@@ -34,6 +34,9 @@ import { TransferStore } from './store/transfer-store.js';
 import type { ActionDeps } from './usecases/cancel-retry.js';
 import type { DeliveryDeps } from './usecases/deliver-transfer.js';
 import { DeliveryWatchdog } from './usecases/delivery-watchdog.js';
+import { RetentionSweep } from './usecases/retention.js';
+import { RetentionStore } from './store/retention-store.js';
+import { QueuedTransferJobs } from '../queues/transfer-jobs.js';
 import type { LocalReportDeps } from './usecases/local-reports.js';
 import type { ReconcileDeps } from './usecases/reconcile.js';
 import { builtInPartners, type PartnerRegistry } from '../adapters/registry.js';
@@ -75,6 +78,8 @@ export interface Gateway {
   reconcile: ReconcileDeps;
   localReports: LocalReportDeps;
   watchdog: DeliveryWatchdog;
+  retention: RetentionSweep;
+  retentionStore: RetentionStore;
   log: Logger;
   close(): Promise<void>;
 }
@@ -87,8 +92,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const queueConnection = health.watch(createRedis(config.REDIS_URL, 'worker'), 'queues');
   // Producers (adding jobs on the request path) share an auto-pipelined connection of their own.
   const producerConnection = health.watch(createRedis(config.REDIS_URL, 'api'), 'producer');
-  const store = new TransferStore(redis, config.REDIS_PREFIX);
   const registry = options.registry ?? builtInPartners;
+  const store = new TransferStore(redis, config.REDIS_PREFIX, registry.ids);
   const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX, registry.all());
   const notifications = new NotificationProducer(producerConnection, config.REDIS_PREFIX);
   const transitions = new Transitions(store, notifications, log);
@@ -166,6 +171,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config.DELIVERY_MAX_ATTEMPTS,
   );
   const actions: ActionDeps = { store, transitions, queue: producer, partners, clock };
+  const retentionStore = new RetentionStore(redis, store);
+  const retention = new RetentionSweep({
+    store,
+    retention: retentionStore,
+    cipher,
+    disk: retentionStore,
+    jobs: new QueuedTransferJobs(producer.queues, notifications.queue),
+    clock,
+    log,
+    targets: registry.ids,
+    settings: {
+      piiRetentionDays: config.PII_RETENTION_DAYS,
+      recordRetentionDays: config.RECORD_RETENTION_DAYS,
+      reminderDays: config.LOCAL_REPORT_REMINDER_DAYS,
+    },
+  });
 
   let httpApp: Express;
   // BullMQ classes report their connections' errors as events: an outage is logged once, by health.
@@ -211,7 +232,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           { queue: notifications.queue, description: 'State-change notifications to the Beijing system' },
           {
             queue: maintenanceQueue,
-            description: 'Reconciliation, local-report tracking and the delivery watchdog',
+            description: 'Reconciliation, local-report tracking, the delivery watchdog and the retention sweep',
           },
         ],
         user: config.OPS_USER,
@@ -280,11 +301,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
   if (runs('maintenance')) {
     maintenance = await startMaintenance(
-      { reconcile, localReports, watchdog },
+      { reconcile, localReports, watchdog, retention },
       {
         reconcileMs: config.RECONCILE_INTERVAL_MS,
         localReportsMs: config.LOCAL_REPORT_CHECK_MS,
         watchdogMs: config.WATCHDOG_INTERVAL_MS,
+        retentionMs: config.RETENTION_SWEEP_MS,
       },
       {
         connection: queueConnection,
@@ -317,6 +339,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     reconcile,
     localReports,
     watchdog,
+    retention,
+    retentionStore,
     log,
     async close() {
       // Stop accepting, let requests in flight finish (idle keep-alive sockets close at once), and

@@ -140,7 +140,7 @@ async function gatewayDrain(client: Redis, redisUrl: string): Promise<number> {
     try {
       const t0 = performance.now();
       await queue.resume();
-      await until(async () => (await client.zcard(`${PREFIX}:idx:state:submitted`)) >= N, 'gateway drain');
+      await until(async () => (await client.zcard(`${PREFIX}:idx:st:submitted:national`)) >= N, 'gateway drain');
       const seconds = (performance.now() - t0) / 1000;
       if (sim.state.records.size !== N)
         throw new Error(`the partner holds ${sim.state.records.size} records, not ${N}`);
@@ -215,7 +215,7 @@ async function limitedDrain(client: Redis, redisUrl: string) {
     try {
       await queue.resume();
       await until(
-        async () => (await client.zcard(`${PREFIX}:idx:state:awaiting_local_report`)) >= n,
+        async () => (await client.zcard(`${PREFIX}:idx:st:awaiting_local_report:guangdong`)) >= n,
         'limited drain',
       );
     } finally {

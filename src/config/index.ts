@@ -224,6 +224,22 @@ export const coreSchema = z.object({
     .min(100)
     .max(24 * 3_600_000)
     .default(60_000),
+
+  // --- retention (src/domain/retention.ts has every bound and its rule) ---
+  /**
+   * Days after a transfer reaches a terminal state until its personal data is erased (fractions
+   * allowed). Transfers in flight are never purged.
+   */
+  PII_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(90),
+  /** Days after a transfer reaches a terminal state until its whole record is deleted (≥ the above). */
+  RECORD_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(400),
+  /** How often the retention sweep (pack, purge, expire) runs. */
+  RETENTION_SWEEP_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 3_600_000)
+    .default(60_000),
 });
 
 /** What the gateway knows of one partner from its variables (see the partner's descriptor). */
@@ -314,6 +330,11 @@ export function loadConfig(
   for (const d of registry.all()) {
     const settings = partnerSettings(d, env, timeoutMs, problems);
     if (settings) partners[d.id] = settings;
+  }
+  if (core.success && core.data.RECORD_RETENTION_DAYS < core.data.PII_RETENTION_DAYS) {
+    problems.push(
+      'RECORD_RETENTION_DAYS: must be at least PII_RETENTION_DAYS (a record cannot go before its personal data)',
+    );
   }
   let routes: Routes | undefined;
   if (core.success) {

@@ -39,6 +39,16 @@ export const TRANSITIONS: Readonly<Record<TransferState, readonly TransferState[
   expired: [],
 };
 
+/**
+ * The states a transfer ends in. From the moment it reaches one, its retention windows run
+ * (PII_RETENTION_DAYS, then RECORD_RETENTION_DAYS); an operator's retry of `failed` stops them.
+ */
+export const TERMINAL_STATES = ['completed', 'rejected', 'failed', 'cancelled', 'expired'] as const;
+
+export function isTerminal(state: TransferState): boolean {
+  return (TERMINAL_STATES as readonly string[]).includes(state);
+}
+
 export function canTransition(from: TransferState, to: TransferState): boolean {
   return TRANSITIONS[from].includes(to);
 }

@@ -137,6 +137,8 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   TRANSFER_NOT_FOUND: 'no transfer with this id',
   IRREVERSIBLE: 'enlistment and classified_unit transfers cannot be cancelled',
   INVALID_STATE: 'the transfer is in a state that does not allow this (e.g. a decision was made)',
+  PERSONAL_DATA_PURGED:
+    "the failed transfer's personal data was erased (PII_RETENTION_DAYS after it failed), so it cannot be sent again; submit a new transfer",
   WITHDRAW_NOT_SUPPORTED: 'the partner does not allow withdrawing a submitted application',
   PARTNER_UNAVAILABLE: 'the partner system cannot be reached now; try again shortly',
   REJECTED: "the partner refused; `detail` gives the partner's reason",

@@ -213,11 +213,11 @@ export function paths(): Paths {
         tags: ['Transfers'],
         summary: 'Send a failed transfer again (operators)',
         description:
-          'A `failed` transfer goes back to `accepted` and is delivered again with fresh attempts.',
+          'A `failed` transfer goes back to `accepted` and is delivered again with fresh attempts, unless its personal data has been purged.',
         security: bearer('ops'),
         parameters: [transferId],
         ok: { '202': answer('Accepted: the transfer, queued again', TRANSFER_ANSWER) },
-        errors: { 404: ['TRANSFER_NOT_FOUND'], 409: ['INVALID_STATE'] },
+        errors: { 404: ['TRANSFER_NOT_FOUND'], 409: ['INVALID_STATE', 'PERSONAL_DATA_PURGED'] },
       }),
     },
     '/v1/orgs/check': {

@@ -129,3 +129,9 @@ export const FACT = {
   partnerFailures: 'partnerFailures',
   attempts: 'attempts',
 } as const;
+
+/** Retention bookkeeping fields of a transfer's hash (set by the store's scripts and the sweep). */
+export const RETENTION_FIELD = {
+  finishedAt: 'finishedAt',
+  personalDataPurgedAt: 'personalDataPurgedAt',
+} as const;

@@ -2,14 +2,22 @@
  * Lua scripts: each store write is one script, so it is atomic (a crash or a concurrent request
  * sees all of it or none) and one round trip. Keys are built from the gateway's prefix inside the
  * scripts; the gateway supports a single Redis primary (with replicas or Sentinel), not Cluster.
+ *
+ * Every write to a transfer's hash increments its `rev`, so a step that computed a new form of the
+ * record outside Redis (packing, purging: ./retention-store.ts) can swap it in only if nothing changed.
  */
+import { TERMINAL_STATES } from '../domain/transfer.js';
+
+/** The terminal states, as the scripts test them: `string.find(TERMINAL, ',' .. state .. ',')`. */
+const TERMINAL = `,${TERMINAL_STATES.join(',')},`;
+const isTerminal = (v: string) => `string.find('${TERMINAL}', ',' .. ${v} .. ',', 1, true)`;
 
 /**
  * Create a transfer unless its idempotency key is taken. The record, its first event, its index
  * entries and its outbox entry are written together: whatever happens after this script, the outbox
  * relay will see that the transfer still needs its job.
  *
- * KEYS: idem, transfer hash, events, outbox, idx:all, idx:state, idx:target, idx:state+target, idx:ref
+ * KEYS: idem, transfer hash, events, outbox, idx:st:accepted:<target>, idx:ref:<ref>
  * ARGV: idem value, idem ttl (s), transfer id, outbox score (ms), first event, then hash field/value pairs
  */
 export const CREATE_TRANSFER = `
@@ -19,7 +27,8 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
 redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 redis.call('RPUSH', KEYS[3], ARGV[5])
 redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[3])
-for i = 5, 9 do redis.call('ZADD', KEYS[i], 0, ARGV[3]) end
+redis.call('ZADD', KEYS[5], 0, ARGV[3])
+redis.call('ZADD', KEYS[6], 0, ARGV[3])
 return {'created', ARGV[3]}
 `;
 
@@ -35,15 +44,22 @@ return {'created', ARGV[3]}
  * - a dedupe key (e.g. a partner callback's webhook-id) makes the change apply at most once per key;
  * - a `once` field names a fact (e.g. `nationalAccountCreated`): if the transfer already holds it, the
  *   change is a duplicate whatever its key, so N concurrent reports of one fact apply once;
+ * - a "refuse if" field (e.g. `personalDataPurgedAt`) refuses the change when the transfer holds it;
  * - "set if absent" fields are written only where the transfer has no value yet.
- * A refused change (invalid transition, duplicate) writes nothing, not even its dedupe key.
+ * A refused change (invalid transition, duplicate, refused) writes nothing, not even its dedupe key.
+ *
+ * Retention: reaching a terminal state sets `finishedAt` and enters the transfer in idx:finished and
+ * the purge schedule (scored by that time); leaving one (an operator's retry of a failed transfer)
+ * takes it out of both. Any change that leaves the transfer terminal schedules it for packing.
  *
  * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL is 0)
  * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
  *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
- *       now (ms), dedupe TTL in seconds (0 = no dedupe), once field ('' = none), number N of
- *       set-if-absent pairs, then N set-if-absent field/value pairs, then hash field/value pairs to set
- * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'} | {'duplicate', state}
+ *       now (ms), dedupe TTL in seconds (0 = no dedupe), once field ('' = none), refuse-if field
+ *       ('' = none), number N of set-if-absent pairs, then N set-if-absent field/value pairs, then hash
+ *       field/value pairs to set
+ * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'} |
+ *   {'duplicate', state} | {'refused', state, field}
  */
 export const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -59,38 +75,54 @@ if once ~= '' then
   local held = redis.call('HGET', KEYS[1], once)
   if held and held ~= '' and held ~= '0' then return {'duplicate', state} end
 end
+local refuseIf = ARGV[12]
+if refuseIf ~= '' then
+  local held = redis.call('HGET', KEYS[1], refuseIf)
+  if held and held ~= '' then return {'refused', state, refuseIf} end
+end
 local to = ARGV[4]
 local id = ARGV[2]
 local p = ARGV[1]
+local nowMs = tonumber(ARGV[9])
 local changed = to ~= '' and to ~= state
 if changed then
   local target = redis.call('HGET', KEYS[1], 'target')
-  redis.call('ZREM', p .. ':idx:state:' .. state, id)
   redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
-  redis.call('ZADD', p .. ':idx:state:' .. to, 0, id)
   redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
   redis.call('HSET', KEYS[1], 'state', to)
   -- Only a transfer awaiting its member's local report can be overdue.
   redis.call('ZREM', p .. ':idx:overdue', id)
+  if ${isTerminal('to')} then
+    redis.call('HSET', KEYS[1], 'finishedAt', ARGV[6])
+    redis.call('ZADD', p .. ':idx:finished', nowMs, id)
+    redis.call('ZADD', p .. ':retention:purge', nowMs, id)
+  elseif ${isTerminal('state')} then
+    redis.call('HDEL', KEYS[1], 'finishedAt')
+    redis.call('ZREM', p .. ':idx:finished', id)
+    redis.call('ZREM', p .. ':retention:purge', id)
+    redis.call('ZREM', p .. ':retention:pack', id)
+  end
 end
 if once ~= '' then redis.call('HSET', KEYS[1], once, ARGV[6]) end
-local nx = tonumber(ARGV[12])
-for i = 13, 12 + 2 * nx, 2 do
+local nx = tonumber(ARGV[13])
+for i = 14, 13 + 2 * nx, 2 do
   local held = redis.call('HGET', KEYS[1], ARGV[i])
   if not held or held == '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-local first = 13 + 2 * nx
+local first = 14 + 2 * nx
 if #ARGV >= first then redis.call('HSET', KEYS[1], unpack(ARGV, first)) end
 if dedupeTtl > 0 then redis.call('SET', KEYS[5], '1', 'EX', dedupeTtl) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[6])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('RPUSH', KEYS[2], ARGV[5])
+local final = redis.call('HGET', KEYS[1], 'state')
+if ${isTerminal('final')} then redis.call('ZADD', p .. ':retention:pack', nowMs, id) end
 local notified = 0
 local ntype = ARGV[7]
 if ntype == '' and changed then ntype = 'transfer.state_changed' end
 if ntype ~= '' then
-  local now = redis.call('HGET', KEYS[1], 'state')
-  local n = '{"type":' .. cjson.encode(ntype) .. ',"seq":' .. version .. ',"state":' .. cjson.encode(now) ..
+  local n = '{"type":' .. cjson.encode(ntype) .. ',"seq":' .. version .. ',"state":' .. cjson.encode(final) ..
     ',"previousState":' .. cjson.encode(state) .. ',"at":' .. cjson.encode(ARGV[6]) .. ',"detail":' .. ARGV[8] .. '}'
   redis.call('HSET', KEYS[3], tostring(version), n)
   redis.call('ZADD', KEYS[4], tonumber(ARGV[9]), id .. ':' .. version)
@@ -106,7 +138,95 @@ return {'ok', state, tostring(version), tostring(notified)}
  */
 export const UPDATE_FIELDS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 if ARGV[1] == 'incr' then return redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`;
+
+/**
+ * Swap in a new form of a finished transfer computed outside Redis (packed, or packed and purged of
+ * its personal data), if nothing changed since it was read (`rev`) and it is still terminal. The hash
+ * is written anew (so Redis can store it compactly again), the events list goes into the packed part.
+ *
+ * KEYS: transfer hash, events, packed, retention:pack, retention:purge, idempotency key (purge only)
+ * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, then the hash's field/value pairs
+ * Returns 'ok' | 'stale' (changed meanwhile: try again later) | 'missing' | 'live' (not terminal)
+ */
+export const SWAP_RECORD = `
+local state = redis.call('HGET', KEYS[1], 'state')
+local id = ARGV[1]
+if not state then
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
+  return 'missing'
+end
+if (redis.call('HGET', KEYS[1], 'rev') or '0') ~= ARGV[2] then return 'stale' end
+if not ${isTerminal('state')} then
+  redis.call('ZREM', KEYS[4], id)
+  return 'live'
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('ZREM', KEYS[4], id)
+if ARGV[3] == 'purge' then
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('DEL', KEYS[6])
+end
+return 'ok'
+`;
+
+/**
+ * Delete a finished transfer whose record retention has passed: the record, its events, its packed
+ * part and notifications, every index entry, its idempotency key and its markers. Only if it is still
+ * in idx:finished with a finishing time at or before the cutoff (a retried transfer is not).
+ *
+ * KEYS: hash, events, packed, notifications, idx:finished, retention:pack, retention:purge, idx:ref of
+ *       its externalRef, idx:overdue, outbox, notification outbox, then keys to delete (idempotency
+ *       key, reminder markers)
+ * ARGV: key prefix, transfer id, cutoff (ms)
+ * Returns 'ok' | 'not_due' | 'live'
+ */
+export const EXPIRE_RECORD = `
+local p = ARGV[1]
+local id = ARGV[2]
+local score = redis.call('ZSCORE', KEYS[5], id)
+if not score or tonumber(score) > tonumber(ARGV[3]) then return 'not_due' end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state then
+  if not ${isTerminal('state')} then
+    redis.call('ZREM', KEYS[5], id)
+    return 'live'
+  end
+  local target = redis.call('HGET', KEYS[1], 'target')
+  redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
+  local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+  for v = 1, version do redis.call('ZREM', KEYS[11], id .. ':' .. v) end
+end
+for i = 8, 10 do redis.call('ZREM', KEYS[i], id) end
+for i = 5, 7 do redis.call('ZREM', KEYS[i], id) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+for i = 12, #KEYS do redis.call('DEL', KEYS[i]) end
+return 'ok'
+`;
+
+/**
+ * Enter a finished transfer stored before retention existed in the retention schedules, its last
+ * change taken as its finishing time. Does nothing to one that has a finishing time or is not finished.
+ *
+ * KEYS: hash, idx:finished, retention:purge, retention:pack
+ * ARGV: transfer id, its updatedAt in ms (read just before: only a fallback score)
+ */
+export const ADOPT_FINISHED = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or not ${isTerminal('state')} then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 1 then return 0 end
+local at = redis.call('HGET', KEYS[1], 'updatedAt') or ''
+local ms = tonumber(ARGV[2]) or 0
+redis.call('HSET', KEYS[1], 'finishedAt', at)
+redis.call('ZADD', KEYS[2], 'NX', ms, ARGV[1])
+redis.call('ZADD', KEYS[3], 'NX', ms, ARGV[1])
+redis.call('ZADD', KEYS[4], 'NX', ms, ARGV[1])
 return 1
 `;

@@ -1,14 +1,21 @@
 /**
  * The transfer store, in Redis. A transfer is a hash: `doc` (what never changes, personal data masked),
  * `pii` (name, ID number, phone sealed with AES-256-GCM), its state, version, attempts and generation,
- * and one field per changing fact (./facts.ts: read typed, written through factFields). Events are a list beside it. Indexes are sorted sets scored 0 whose
- * members (ids with a ULID) sort by time, so lexical ranges give newest-first cursor pagination.
+ * and one field per changing fact (./facts.ts: read typed, written through factFields). Events are a
+ * list beside it. Once it has finished, the retention sweep packs its long fields and events into one
+ * compressed string beside a small hash (./packing.ts); reads merge the two, so nobody else sees it.
+ *
+ * Indexes are sorted sets scored 0 whose members (ids with a ULID) sort by time, so lexical ranges give
+ * newest-first cursor pagination: one per state and target (`idx:st:<state>:<target>`, which every
+ * list reads, merging several when it filters on less), one per externalRef, one of overdue transfers.
+ * Finished transfers are also in `idx:finished`, scored by when they finished (retention, export).
  */
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { TransferEvent, TransferState, Target } from '../domain/transfer.js';
+import { STATES, type TransferEvent, type TransferState, type Target } from '../domain/transfer.js';
 import type { TransferDoc } from './types.js';
 import { readFacts, type TransferFacts } from './facts.js';
+import { unpack } from './packing.js';
 import { CREATE_TRANSFER, TRANSITION, UPDATE_FIELDS } from './scripts.js';
 
 export interface StoredTransfer {
@@ -22,6 +29,10 @@ export interface StoredTransfer {
   /** What it has learnt since intake, typed (./facts.ts). */
   facts: TransferFacts;
   events: TransferEvent[];
+  /** When it reached its terminal state (absent while in flight). */
+  finishedAt?: string;
+  /** When its personal data was erased (PII_RETENTION_DAYS after finishedAt). */
+  personalDataPurgedAt?: string;
 }
 
 export interface IdempotencyRecord {
@@ -46,6 +57,8 @@ export interface TransitionRequest {
   notify?: { type?: string; detail?: Record<string, unknown> };
   /** Apply at most once per key (e.g. `callback:national:<webhook-id>`), remembered this long. */
   dedupe?: { key: string; ttlSeconds: number };
+  /** Refuse the change (reason 'refused') if the transfer holds this field, e.g. `personalDataPurgedAt`. */
+  refuseIf?: string;
   /**
    * A fact that can be recorded only once (a hash field, e.g. `nationalAccountCreated`): if the
    * transfer already holds it the change is a duplicate, whatever its dedupe key. Checked and set
@@ -60,7 +73,8 @@ export type TransitionOutcome =
   | { ok: true; previousState: TransferState; version: number; notified: boolean }
   | { ok: false; reason: 'missing' }
   | { ok: false; reason: 'duplicate'; currentState: TransferState }
-  | { ok: false; reason: 'invalid'; currentState: TransferState };
+  | { ok: false; reason: 'invalid'; currentState: TransferState }
+  | { ok: false; reason: 'refused'; currentState: TransferState; field: string };
 
 export interface StoredNotification {
   type: string;
@@ -79,6 +93,13 @@ export interface ListFilter {
   overdue?: boolean;
 }
 
+/** A transfer as it lies in Redis: its hash, its events list and its packed part (if packed). */
+export interface RawRecord {
+  hash: Record<string, string>;
+  events: string[];
+  packed: Buffer | null;
+}
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     tgwCreateTransfer(...args: (string | number)[]): Result<[string, string], Context>;
@@ -88,22 +109,39 @@ declare module 'ioredis' {
 }
 
 export class TransferStore {
+  /**
+   * @param targets the partner ids: a list that filters on less than state and target merges the
+   *   per-state-and-target indexes of these.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly targets: readonly Target[],
   ) {
-    redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 9, lua: CREATE_TRANSFER });
+    redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 6, lua: CREATE_TRANSFER });
     redis.defineCommand('tgwTransition', { numberOfKeys: 5, lua: TRANSITION });
     redis.defineCommand('tgwUpdateFields', { numberOfKeys: 1, lua: UPDATE_FIELDS });
   }
 
-  private key(...parts: string[]): string {
+  key(...parts: string[]): string {
     return [this.prefix, ...parts].join(':');
   }
 
-  /** Hashed, so whatever a caller puts in its key (even personal data) never becomes a Redis key name. */
+  /**
+   * Where an idempotency key is remembered: `<scope>:<hash>`, hashed so that whatever a caller puts
+   * in its key (even personal data) never becomes a Redis key name. The transfer keeps this (field
+   * `idem`) so that purging or expiring it can delete the key.
+   */
+  idempotencyRef(scope: string, key: string): string {
+    return `${scope}:${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
+  }
+
   idempotencyKey(scope: string, key: string): string {
-    return this.key('idem', scope, createHash('sha256').update(key, 'utf8').digest('base64url'));
+    return this.idempotencyKeyOf(this.idempotencyRef(scope, key));
+  }
+
+  idempotencyKeyOf(ref: string): string {
+    return this.key('idem', ref);
   }
 
   /** Stores a new transfer with its idempotency key, first event, indexes and outbox entry, atomically. */
@@ -116,14 +154,12 @@ export class TransferStore {
   ): Promise<CreateOutcome> {
     const id = doc.id;
     const record: IdempotencyRecord = { transferId: id, fingerprint: idem.fingerprint };
+    const idemRef = this.idempotencyRef(idem.scope, idem.key);
     const [status, value] = await this.redis.tgwCreateTransfer(
-      this.idempotencyKey(idem.scope, idem.key),
+      this.idempotencyKeyOf(idemRef),
       this.key('trf', id),
       this.key('trf', id, 'events'),
       this.key('outbox'),
-      this.key('idx', 'all'),
-      this.key('idx', 'state', 'accepted'),
-      this.key('idx', 'target', doc.target),
       this.key('idx', 'st', 'accepted', doc.target),
       this.key('idx', 'ref', doc.externalRef),
       JSON.stringify(record),
@@ -131,23 +167,30 @@ export class TransferStore {
       id,
       now.getTime(),
       JSON.stringify(event),
-      ...['doc', JSON.stringify(doc), 'pii', piiSealed, 'state', 'accepted', 'target', doc.target],
-      ...['updatedAt', doc.createdAt, 'version', 1, 'attempts', 0, 'generation', 1],
+      ...['doc', JSON.stringify(doc), 'pii', piiSealed, 'idem', idemRef, 'state', 'accepted'],
+      ...['target', doc.target, 'updatedAt', doc.createdAt, 'version', 1, 'attempts', 0, 'generation', 1],
     );
     if (status === 'created') return { created: true };
     return { created: false, existing: JSON.parse(value) as IdempotencyRecord };
   }
 
   async get(id: string): Promise<StoredTransfer | null> {
-    const [hash, events] = replies<[Record<string, string>, string[]]>(
+    const raw = await this.raw(id);
+    return raw ? toStored(raw) : null;
+  }
+
+  /** The transfer as it lies in Redis, read in one atomic step; null when there is none. */
+  async raw(id: string): Promise<RawRecord | null> {
+    const [hash, events, packed] = replies<[Record<string, string>, string[], Buffer | null]>(
       await this.redis
         .multi()
         .hgetall(this.key('trf', id))
         .lrange(this.key('trf', id, 'events'), 0, -1)
+        .getBuffer(this.key('trf', id, 'packed'))
         .exec(),
     );
-    if (!hash.doc) return null;
-    return toStored(hash, events);
+    if (!hash.state) return null;
+    return { hash, events, packed };
   }
 
   /** One transfer without its events: what a worker needs, in one command. */
@@ -160,9 +203,15 @@ export class TransferStore {
   async getMany(ids: readonly string[]): Promise<StoredTransfer[]> {
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(this.key('trf', id));
-    const hashes = replies<Record<string, string>[]>(await pipe.exec());
-    return hashes.flatMap((h) => (h.doc ? [toStored(h, [])] : []));
+    for (const id of ids) pipe.hgetall(this.key('trf', id)).getBuffer(this.key('trf', id, 'packed'));
+    const results = replies<(Record<string, string> | Buffer | null)[]>(await pipe.exec());
+    const out: StoredTransfer[] = [];
+    for (let i = 0; i < ids.length; i += 1) {
+      const hash = results[2 * i] as Record<string, string>;
+      const packed = results[2 * i + 1] as Buffer | null;
+      if (hash.state) out.push(toStored({ hash, events: [], packed }, false));
+    }
+    return out;
   }
 
   async transition(id: string, req: TransitionRequest): Promise<TransitionOutcome> {
@@ -184,6 +233,7 @@ export class TransferStore {
       Date.parse(req.event.at) || Date.now(),
       req.dedupe?.ttlSeconds ?? 0,
       req.once ?? '',
+      req.refuseIf ?? '',
       Object.keys(req.setIfAbsent ?? {}).length,
       ...Object.entries(req.setIfAbsent ?? {}).flat(),
       ...set,
@@ -200,6 +250,8 @@ export class TransferStore {
       return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
     if (reply[0] === 'duplicate')
       return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
+    if (reply[0] === 'refused')
+      return { ok: false, reason: 'refused', currentState: reply[1] as TransferState, field: reply[2] ?? '' };
     return { ok: false, reason: 'missing' };
   }
 
@@ -222,29 +274,31 @@ export class TransferStore {
     return Number((await this.redis.tgwUpdateFields(this.key('trf', id), 'incr', field, by)) ?? 0);
   }
 
-  /** Newest first. The cursor is the last id of the previous page. */
+  /**
+   * Newest first. The cursor is the last id of the previous page. A filter on state and target reads
+   * one index; a filter on less merges the indexes of every state and target it covers (ids sort by
+   * time, so the newest ids of each index, merged, are the newest of all).
+   */
   async list(
     filter: ListFilter,
     limit: number,
     cursor?: string,
   ): Promise<{ items: StoredTransfer[]; next?: string }> {
-    const index = filter.overdue
-      ? this.key('idx', 'overdue')
+    const indexes = filter.overdue
+      ? [this.key('idx', 'overdue')]
       : filter.externalRef
-        ? this.key('idx', 'ref', filter.externalRef)
-        : filter.state && filter.target
-          ? this.key('idx', 'st', filter.state, filter.target)
-          : filter.state
-            ? this.key('idx', 'state', filter.state)
-            : filter.target
-              ? this.key('idx', 'target', filter.target)
-              : this.key('idx', 'all');
+        ? [this.key('idx', 'ref', filter.externalRef)]
+        : (filter.state ? [filter.state] : STATES).flatMap((state) =>
+            (filter.target ? [filter.target] : this.targets).map((target) =>
+              this.key('idx', 'st', state, target),
+            ),
+          );
     // A ref or overdue page can hold ids that the other filters then drop; read on until the page is full.
     const items: StoredTransfer[] = [];
     let from = cursor ? `(${cursor}` : '+';
     for (;;) {
-      const ids = await this.redis.zrange(index, from, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit + 1);
-      const batch = await this.getMany(ids.slice(0, limit + 1));
+      const ids = await this.newestIds(indexes, from, limit + 1);
+      const batch = await this.getMany(ids);
       for (const t of batch) {
         if (filter.state && t.state !== filter.state) continue;
         if (filter.target && t.doc.target !== filter.target) continue;
@@ -260,6 +314,25 @@ export class TransferStore {
       return { items: page, next: page[page.length - 1]?.doc.id };
     }
     return { items };
+  }
+
+  /** The `count` newest ids below `from` (a lex bound) across the given indexes, newest first. */
+  private async newestIds(indexes: readonly string[], from: string, count: number): Promise<string[]> {
+    if (indexes.length === 1) {
+      return this.redis.zrange(indexes[0] ?? '', from, '-', 'BYLEX', 'REV', 'LIMIT', 0, count);
+    }
+    const pipe = this.redis.pipeline();
+    for (const index of indexes) pipe.zrange(index, from, '-', 'BYLEX', 'REV', 'LIMIT', 0, count);
+    const pages = replies<string[][]>(await pipe.exec());
+    // An id sits in one state index at a time, but a change between two reads could show it twice.
+    const merged = [...new Set(pages.flat())].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    return merged.slice(0, count);
+  }
+
+  /** How many transfers are stored (the sum of the per-state-and-target indexes). */
+  async count(): Promise<number> {
+    const counts = await this.countByStateAndTarget(STATES, this.targets);
+    return counts.reduce((sum, c) => sum + c.count, 0);
   }
 
   async countByStateAndTarget(
@@ -303,6 +376,11 @@ export class TransferStore {
     return raw ? (JSON.parse(raw) as StoredNotification) : null;
   }
 
+  /** A notification Beijing acknowledged has done its work: its record goes (the job keeps a summary). */
+  async deleteNotification(transferId: string, seq: number): Promise<void> {
+    await this.redis.hdel(this.key('trf', transferId, 'notifications'), String(seq));
+  }
+
   /** `transferId:seq` entries written by transitions and not yet confirmed queued. */
   async notificationOutboxDue(olderThan: Date, max: number): Promise<{ transferId: string; seq: number }[]> {
     const members = await this.redis.zrangebyscore(
@@ -341,7 +419,21 @@ function isOverdue(t: StoredTransfer): boolean {
   return t.state === 'awaiting_local_report' && t.facts.localReport?.overdue === true;
 }
 
-function toStored(hash: Record<string, string>, events: string[]): StoredTransfer {
+/**
+ * A record's fields and events with its packed part merged in: a field in the hash was written after
+ * the packing, so it wins; events in the list came after the packed ones. A field set to '' is absent.
+ */
+export function mergeRecord(raw: RawRecord, withEvents = true): { fields: Record<string, string>; events: string[] } {
+  if (!raw.packed) return { fields: raw.hash, events: raw.events };
+  const packed = unpack(raw.packed);
+  return {
+    fields: { ...packed.fields, ...raw.hash },
+    events: withEvents ? [...packed.events, ...raw.events] : [],
+  };
+}
+
+function toStored(raw: RawRecord, withEvents = true): StoredTransfer {
+  const { fields: hash, events } = mergeRecord(raw, withEvents);
   return {
     doc: JSON.parse(hash.doc ?? '{}') as TransferDoc,
     piiSealed: hash.pii ?? '',
@@ -352,5 +444,7 @@ function toStored(hash: Record<string, string>, events: string[]): StoredTransfe
     generation: Number(hash.generation ?? 1),
     facts: readFacts(hash),
     events: events.map((e) => JSON.parse(e) as TransferEvent),
+    ...(hash.finishedAt ? { finishedAt: hash.finishedAt } : {}),
+    ...(hash.personalDataPurgedAt ? { personalDataPurgedAt: hash.personalDataPurgedAt } : {}),
   };
 }

@@ -12,7 +12,8 @@ export interface TransferDoc {
   reason: { kind: ReasonKind } & Record<string, unknown>;
   irreversible: boolean;
   confirmedWithMember: boolean;
-  member: { name: string; idNumber: string; phone?: string };
+  /** Masked; absent once the personal data has been purged. */
+  member?: { name: string; idNumber: string; phone?: string };
   createdAt: string;
   /** The API key id that created it. */
   createdBy: string;

@@ -7,7 +7,7 @@ import { AppError } from '../domain/errors.js';
 import type { EventSource } from '../domain/transfer.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
-import { factFields } from '../store/facts.js';
+import { factFields, RETENTION_FIELD } from '../store/facts.js';
 import { askPartner } from './ask-partner.js';
 import { requireTransfer } from './require-transfer.js';
 import type { Transitions } from './transitions.js';
@@ -85,6 +85,16 @@ async function withdrawAtPartner(deps: ActionDeps, t: StoredTransfer, partnerRef
   );
 }
 
+/** A failed transfer whose personal data is gone cannot be sent again: there is nothing to send. */
+function purged(at?: string): AppError {
+  return new AppError(
+    'conflict',
+    'PERSONAL_DATA_PURGED',
+    `the member's personal data was erased${at ? ` at ${at}` : ''} (PII_RETENTION_DAYS after the transfer failed); ` +
+      'it cannot be sent again: Beijing must submit a new transfer',
+  );
+}
+
 export async function retryTransfer(
   deps: ActionDeps,
   id: string,
@@ -99,6 +109,7 @@ export async function retryTransfer(
       `only a failed transfer can be retried; this one is ${t.state}`,
     );
   }
+  if (t.personalDataPurgedAt) throw purged(t.personalDataPurgedAt);
   const generation = t.generation + 1;
   const detail = { by, generation };
   const outcome = await deps.transitions.apply(id, {
@@ -118,7 +129,10 @@ export async function retryTransfer(
       }),
     },
     notify: { detail },
+    // Checked in the step that writes: a purge that lands between our read and the change wins.
+    refuseIf: RETENTION_FIELD.personalDataPurgedAt,
   });
+  if (!outcome.ok && outcome.reason === 'refused') throw purged();
   if (!outcome.ok)
     throw new AppError('conflict', 'INVALID_STATE', 'the transfer changed meanwhile; it was not retried');
   await deps.queue.enqueue(id, t.doc.target, generation);

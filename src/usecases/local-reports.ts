@@ -7,6 +7,7 @@
  * worker processes run the pass.
  */
 import type { Clock } from '../clock.js';
+import { LOCAL_REPORT_MARKER_SECONDS } from '../domain/retention.js';
 import type { Logger } from '../log.js';
 import { factFields, type LocalReport } from '../store/facts.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
@@ -28,6 +29,10 @@ export interface LocalReportDeps {
 }
 
 const DAY = 86_400_000;
+
+/** The dedupe keys of a transfer's reminders and overdue flag (deleted with it when it expires). */
+export const reminderMarker = (transferId: string, day: number) => `reminder:${transferId}:${day}`;
+export const overdueMarker = (transferId: string) => `overdue:${transferId}`;
 
 /** The local report a transfer starts to wait for when its partner (one with local reporting) holds it. */
 export function pendingLocalReport(now: Date, dueDays: number): LocalReport {
@@ -94,7 +99,7 @@ export async function trackLocalReports(
             type: 'member.local_report_overdue',
             detail: { dueAt: report.dueAt, reportAt: whereToReport(deps, t) },
           },
-          dedupe: { key: `overdue:${t.doc.id}`, ttlSeconds: 400 * 86_400 },
+          dedupe: { key: overdueMarker(t.doc.id), ttlSeconds: LOCAL_REPORT_MARKER_SECONDS },
         });
         if (outcome.ok) {
           await deps.store.addToOverdueIndex(t.doc.id);
@@ -120,7 +125,7 @@ export async function trackLocalReports(
           type: 'member.local_report_reminder',
           detail: { ...detail, reportAt: whereToReport(deps, t) },
         },
-        dedupe: { key: `reminder:${t.doc.id}:${dueReminder}`, ttlSeconds: 400 * 86_400 },
+        dedupe: { key: reminderMarker(t.doc.id, dueReminder), ttlSeconds: LOCAL_REPORT_MARKER_SECONDS },
       });
       if (outcome.ok) reminded += 1;
     }

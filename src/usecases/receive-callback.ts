@@ -8,6 +8,7 @@
 import { PartnerError } from '../../adapters/errors.js';
 import type { PartnerSet } from '../delivery/partner-set.js';
 import { AppError } from '../domain/errors.js';
+import { CALLBACK_DEDUPE_SECONDS } from '../domain/retention.js';
 import { TRANSFER_ID } from '../domain/ids.js';
 import type { Target } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
@@ -15,8 +16,6 @@ import type { TransferStore } from '../store/transfer-store.js';
 import { verifyWebhook, WebhookVerificationError } from '../webhooks/standard-webhooks.js';
 import { applyPartnerWord, type ApplyDeps } from './apply-partner-event.js';
 
-/** How long a webhook-id is remembered: far longer than any partner retries one callback. */
-const DEDUPE_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface CallbackDeps extends ApplyDeps {
   store: TransferStore;
@@ -104,7 +103,7 @@ export async function receiveCallback(deps: CallbackDeps, cb: IncomingCallback):
       ...(event.at ? { at: event.at } : {}),
     },
     'callback',
-    { key: `callback:${target}:${webhookId}`, ttlSeconds: DEDUPE_TTL_SECONDS },
+    { key: `callback:${target}:${webhookId}`, ttlSeconds: CALLBACK_DEDUPE_SECONDS },
   );
   if (result.result === 'invalid_transition') {
     count('refused:invalid_transition');

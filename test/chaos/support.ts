@@ -152,7 +152,7 @@ export class Reader {
   constructor(cluster: Cluster) {
     this.redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
     this.redis.on('error', () => undefined);
-    this.store = new TransferStore(this.redis, cluster.env.REDIS_PREFIX ?? 'tgw');
+    this.store = new TransferStore(this.redis, cluster.env.REDIS_PREFIX ?? 'tgw', TARGETS);
   }
 
   async transfers(ids: readonly string[]): Promise<StoredTransfer[]> {

@@ -68,9 +68,16 @@ async function eventsOf(id: string, type: string): Promise<number> {
   return ((await w.gw.store.get(id))?.events ?? []).filter((e) => e.type === type).length;
 }
 
+/**
+ * The notifications Beijing received for a transfer, once each (by webhook-id), after every one
+ * written for it was delivered (a delivered notification's record is deleted).
+ */
 async function notificationsOf(id: string): Promise<{ type: string; state: string }[]> {
-  const raw = await w.gw.redis.hvals(`${w.gw.config.REDIS_PREFIX}:trf:${id}:notifications`);
-  return raw.map((r) => JSON.parse(r) as { type: string; state: string });
+  const pending = `${w.gw.config.REDIS_PREFIX}:trf:${id}:notifications`;
+  await until(`notifications of ${id} delivered`, async () => (await w.gw.redis.hlen(pending)) === 0);
+  return w.beijing.received
+    .filter((r) => r.data.transferId === id)
+    .map((r) => ({ type: r.type, state: String(r.data.state) }));
 }
 
 describe(`${N} concurrent reports of one fact, each under its own webhook id`, () => {

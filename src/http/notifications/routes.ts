@@ -8,6 +8,7 @@ import { Router, type RequestHandler } from 'express';
 import { jsonBody as readJsonBody } from '../body.js';
 import type { NotificationJobData } from '../../../queues/names.js';
 import { AppError } from '../../domain/errors.js';
+import type { NotificationSummary } from '../../notify/deliver-notification.js';
 import type { TransferStore } from '../../store/transfer-store.js';
 import type { Authenticator } from '../auth.js';
 import { parseBody, parseQuery, requireJson } from '../validation.js';
@@ -34,7 +35,8 @@ async function jobView(
   status: NotificationStatus,
 ) {
   const { transferId, seq } = job.data;
-  const n = await store.getNotification(transferId, seq);
+  // A delivered notification's record is deleted; its job's return value keeps the summary.
+  const n = (await store.getNotification(transferId, seq)) ?? deliveredSummary(job.returnvalue);
   return {
     id: job.id,
     transferId,
@@ -45,6 +47,13 @@ async function jobView(
     lastAttemptAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
     notification: n ? { type: n.type, state: n.state, previousState: n.previousState, at: n.at } : null,
   };
+}
+
+function deliveredSummary(value: unknown): NotificationSummary | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Partial<NotificationSummary> & { kind?: string };
+  if (v.kind !== 'delivered' || !v.type || !v.state || !v.previousState || !v.at) return null;
+  return { type: v.type, state: v.state, previousState: v.previousState, at: v.at };
 }
 
 async function failedJob(queue: NotificationRoutesDeps['queue'], id: string): Promise<NotificationJob> {

@@ -94,7 +94,11 @@ export const TransferView = z
           .optional()
           .meta({ description: 'masked: first 3 and last 4 kept', examples: ['138****0000'] }),
       })
-      .meta({ description: 'personal data, masked' }),
+      .nullable()
+      .meta({
+        description:
+          'personal data, masked; null once it has been purged (PII_RETENTION_DAYS after the transfer finished)',
+      }),
     partnerRef: z
       .string()
       .nullable()
@@ -111,6 +115,12 @@ export const TransferView = z
     version: z.number().int().min(1).meta({ description: 'increases with every change' }),
     createdAt: instant('when the gateway accepted it'),
     updatedAt: instant('last change'),
+    finishedAt: instant(
+      'when it reached a terminal state; its retention windows count from here (null while in flight)',
+    ).nullable(),
+    personalDataPurgedAt: instant(
+      'when its personal data (member, domestic contact) was erased; null until then',
+    ).nullable(),
     events: z.array(TransferEventView).meta({ description: 'the timeline, oldest first' }),
   })
   .meta({ description: 'A transfer, as GET /v1/transfers/{id} answers it' });

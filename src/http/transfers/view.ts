@@ -1,4 +1,7 @@
-/** The transfer as the API shows it (docs/api.md). Personal data was masked before it was stored. */
+/**
+ * The transfer as the API shows it (docs/api.md). Personal data was masked before it was stored, and
+ * is gone (member null) once purged.
+ */
 import type { StoredTransfer } from '../../store/transfer-store.js';
 
 export function transferView(t: StoredTransfer, withEvents = true) {
@@ -12,7 +15,7 @@ export function transferView(t: StoredTransfer, withEvents = true) {
     reason: doc.reason,
     source: doc.source,
     destination: { provinceCode: doc.destination.provinceCode, orgFullName: doc.destination.orgFullName },
-    member: doc.member,
+    member: doc.member ?? null,
     partnerRef: facts.partnerRef ?? null,
     attempts: t.attempts,
     irreversible: doc.irreversible,
@@ -23,6 +26,8 @@ export function transferView(t: StoredTransfer, withEvents = true) {
     version: t.version,
     createdAt: doc.createdAt,
     updatedAt: t.updatedAt,
+    finishedAt: t.finishedAt ?? null,
+    personalDataPurgedAt: t.personalDataPurgedAt ?? null,
     ...(withEvents ? { events: t.events } : {}),
   };
 }
