@@ -187,6 +187,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       reminderDays: config.LOCAL_REPORT_REMINDER_DAYS,
     },
   });
+  metrics.watchRetention(retention);
 
   let httpApp: Express;
   // BullMQ classes report their connections' errors as events: an outage is logged once, by health.
@@ -232,14 +233,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           { queue: notifications.queue, description: 'State-change notifications to the Beijing system' },
           {
             queue: maintenanceQueue,
-            description: 'Reconciliation, local-report tracking, the delivery watchdog and the retention sweep',
+            description:
+              'Reconciliation, local-report tracking, the delivery watchdog and the retention sweep',
           },
         ],
         user: config.OPS_USER,
         password: config.OPS_PASSWORD,
         readOnly: config.DASHBOARD_READ_ONLY,
       },
-      ops: { queues: producer, partners, log },
+      ops: { queues: producer, partners, log, retention, store, retentionStore },
       store: health,
     });
   }

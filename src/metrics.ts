@@ -10,6 +10,7 @@ import type { BreakerState, CallObserver, PartnerOperation } from './delivery/pa
 import { STATES, type Target } from './domain/transfer.js';
 import { isStoreUnavailable } from './store/errors.js';
 import type { TransferStore } from './store/transfer-store.js';
+import type { RetentionStatus, RetentionSweep } from './usecases/retention.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
@@ -170,6 +171,67 @@ export class Metrics implements CallObserver {
         },
       });
     }
+  }
+
+  /**
+   * Retention, read from Redis when scraped (every process answers the same): totals of the sweep's
+   * steps, its last run, and what is due. One read of the status serves every metric of a scrape.
+   */
+  watchRetention(source: Pick<RetentionSweep, 'status'>): void {
+    const registers = [this.registry];
+    let cached: { at: number; status: Promise<RetentionStatus> } | undefined;
+    const status = () => {
+      if (!cached || Date.now() - cached.at > 1_000) cached = { at: Date.now(), status: source.status() };
+      return cached.status;
+    };
+    for (const [step, help] of [
+      ['packed', 'Finished transfers packed into their compact form'],
+      [
+        'purged',
+        'Finished transfers whose personal data was erased (PII_RETENTION_DAYS after they finished)',
+      ],
+      ['expired', 'Finished transfers deleted (RECORD_RETENTION_DAYS after they finished)'],
+      ['aofRewrites', 'Append-only file rewrites the gateway asked Redis for after a purge'],
+    ] as const) {
+      const name = step === 'aofRewrites' ? 'aof_rewrites' : step;
+      new Counter({
+        name: `tgw_retention_${name}_total`,
+        help,
+        registers,
+        collect: tolerant(async function (this: Counter) {
+          const total = (await status()).totals[step];
+          this.reset();
+          this.inc(total);
+        }),
+      });
+    }
+    new Gauge({
+      name: 'tgw_retention_last_run_timestamp_seconds',
+      help: 'When the retention sweep last ran, in business time (0 before the first run)',
+      registers,
+      collect: tolerant(async function (this: Gauge) {
+        const last = (await status()).lastRun;
+        this.set(last ? Date.parse(last.at) / 1000 : 0);
+      }),
+    });
+    new Gauge({
+      name: 'tgw_retention_due',
+      help: 'Finished transfers whose retention step (pack, purge, expire) is due: the next run takes them',
+      labelNames: ['step'],
+      registers,
+      collect: tolerant(async function (this: Gauge<'step'>) {
+        const due = (await status()).due;
+        for (const [step, n] of Object.entries(due)) this.set({ step }, n);
+      }),
+    });
+    new Gauge({
+      name: 'tgw_retention_aof_rewrite_pending',
+      help: '1 while purged data waits for Redis to rewrite its append-only file',
+      registers,
+      collect: tolerant(async function (this: Gauge) {
+        this.set((await status()).disk.aofRewriteDueSince ? 1 : 0);
+      }),
+    });
   }
 
   /** Times every job a worker finishes, by queue and outcome. */

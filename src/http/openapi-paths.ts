@@ -29,7 +29,7 @@ import {
   type Paths,
   type Response,
 } from './openapi-parts.js';
-import { TargetParam } from './ops/schemas.js';
+import { FinishedTransfersQuery, TargetParam } from './ops/schemas.js';
 import { OrgCheckQuery, OrgSearchQuery } from './orgs/routes.js';
 import { IDEMPOTENCY_KEY, ListTransfersQuery } from './transfers/routes.js';
 import { TRANSFER_ID } from '../domain/ids.js';
@@ -336,6 +336,30 @@ export function paths(): Paths {
         summary: "Each target's delivery: paused or not, breaker, queue depth (operators)",
         security: bearer('ops'),
         ok: { '200': answer('Every target', json('TargetStatusList')) },
+      }),
+    },
+    '/v1/ops/retention': {
+      get: op({
+        operationId: 'retentionStatus',
+        tags: ['Operations'],
+        summary: 'Retention: the windows, the last sweep, what is due, every bound (operators)',
+        description:
+          'Finished transfers are purged of personal data PII_RETENTION_DAYS after they finished and deleted RECORD_RETENTION_DAYS after; the sweep runs every RETENTION_SWEEP_MS.',
+        security: bearer('ops'),
+        ok: { '200': answer('The retention status', json('RetentionStatus')) },
+      }),
+    },
+    '/v1/ops/finished-transfers': {
+      get: op({
+        operationId: 'listFinishedTransfers',
+        tags: ['Operations'],
+        summary: 'Finished transfers by when they finished, without personal data, for export (operators)',
+        description:
+          'Oldest first, with their timelines. `total` and `scanned` count the time range before the state and target filters, for progress.',
+        security: bearer('ops'),
+        parameters: queryParameters(FinishedTransfersQuery),
+        ok: { '200': answer('A page of finished transfers', json('FinishedTransferPage')) },
+        errors: { 422: ['VALIDATION_FAILED'] },
       }),
     },
     ...targetAction(

@@ -16,7 +16,14 @@ import {
   type Paths,
 } from './openapi-parts.js';
 import { json, paths, webhookHeaders } from './openapi-paths.js';
-import { TargetStatus, TargetStatusList } from './ops/schemas.js';
+import {
+  ExportedTransfer,
+  FinishedTransferPage,
+  FinishedTransfersQuery,
+  RetentionStatusView,
+  TargetStatus,
+  TargetStatusList,
+} from './ops/schemas.js';
 import { OrgCheckQuery, OrgSearchQuery } from './orgs/routes.js';
 import * as responses from './responses.js';
 import { CancelBody } from './transfers/actions.js';
@@ -39,7 +46,13 @@ export interface OpenApiDocument {
 
 /** The request schemas the routes validate with, under their component names. */
 export const REQUEST_BODIES = { CreateTransferBody, CancelBody, ReplayNotificationsBody } as const;
-export const QUERIES = { ListTransfersQuery, OrgCheckQuery, OrgSearchQuery, ListNotificationsQuery } as const;
+export const QUERIES = {
+  ListTransfersQuery,
+  OrgCheckQuery,
+  OrgSearchQuery,
+  ListNotificationsQuery,
+  FinishedTransfersQuery,
+} as const;
 
 const SIGNING =
   'Standard Webhooks (https://www.standardwebhooks.com): `webhook-signature` is `v1,<base64 of ' +
@@ -69,6 +82,9 @@ function build(): OpenApiDocument {
     Readiness: jsonSchema(responses.Readiness),
     TargetStatus: jsonSchema(TargetStatus),
     TargetStatusList: jsonSchema(TargetStatusList),
+    RetentionStatus: jsonSchema(RetentionStatusView),
+    ExportedTransfer: jsonSchema(ExportedTransfer),
+    FinishedTransferPage: jsonSchema(FinishedTransferPage),
   };
   return {
     openapi: '3.1.0',

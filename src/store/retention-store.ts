@@ -216,7 +216,8 @@ export class RetentionStore {
     const updated = (await pipe.exec()) ?? [];
     let adopted = 0;
     for (const [i, id] of ids.entries()) {
-      const at = Date.parse(String(updated[i]?.[1] ?? '')) || 0;
+      const value = updated[i]?.[1];
+      const at = typeof value === 'string' ? Date.parse(value) || 0 : 0;
       adopted += await this.redis.tgwAdoptFinished(
         this.key('trf', id),
         this.key('idx', 'finished'),

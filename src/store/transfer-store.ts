@@ -423,7 +423,10 @@ function isOverdue(t: StoredTransfer): boolean {
  * A record's fields and events with its packed part merged in: a field in the hash was written after
  * the packing, so it wins; events in the list came after the packed ones. A field set to '' is absent.
  */
-export function mergeRecord(raw: RawRecord, withEvents = true): { fields: Record<string, string>; events: string[] } {
+export function mergeRecord(
+  raw: RawRecord,
+  withEvents = true,
+): { fields: Record<string, string>; events: string[] } {
   if (!raw.packed) return { fields: raw.hash, events: raw.events };
   const packed = unpack(raw.packed);
   return {

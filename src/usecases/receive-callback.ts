@@ -16,7 +16,6 @@ import type { TransferStore } from '../store/transfer-store.js';
 import { verifyWebhook, WebhookVerificationError } from '../webhooks/standard-webhooks.js';
 import { applyPartnerWord, type ApplyDeps } from './apply-partner-event.js';
 
-
 export interface CallbackDeps extends ApplyDeps {
   store: TransferStore;
   partners: PartnerSet;

@@ -83,18 +83,14 @@ function scrubber(values: readonly string[]): (text: string) => string {
 
 function secretsOf(pii: TransferPii): string[] {
   const c = pii.domesticContact;
-  return [
-    pii.name,
-    pii.idNumber,
-    pii.idNumber.toLowerCase(),
-    pii.phone ?? '',
-    c?.name ?? '',
-    c?.phone ?? '',
-  ];
+  return [pii.name, pii.idNumber, pii.idNumber.toLowerCase(), pii.phone ?? '', c?.name ?? '', c?.phone ?? ''];
 }
 
 /** The hash a packed record keeps and the fields that go into its packed part. */
-function split(fields: Record<string, string>, rev: string): {
+function split(
+  fields: Record<string, string>,
+  rev: string,
+): {
   hash: Record<string, string>;
   packed: Record<string, string>;
 } {
@@ -107,6 +103,31 @@ function split(fields: Record<string, string>, rev: string): {
   }
   hash.rev = String(Number(rev) + 1);
   return { hash, packed };
+}
+
+/** What GET /v1/ops/retention and `tgw retention` show. */
+export interface RetentionStatus {
+  settings: { piiRetentionDays: number; recordRetentionDays: number };
+  lastRun: {
+    at: string;
+    durationMs: number;
+    packed: number;
+    purged: number;
+    expired: number;
+    deferred: number;
+    errors: number;
+  } | null;
+  totals: { packed: number; purged: number; expired: number; aofRewrites: number };
+  /** Transfers whose step is due now (the next run takes them). */
+  due: { pack: number; purge: number; expire: number };
+  /** When the oldest finished transfer still holding personal data / still stored becomes due. */
+  next: { purgeAt: string | null; expireAt: string | null };
+  disk: {
+    aofRewriteDueSince: string | null;
+    aofRewriteRequestedAt: string | null;
+    aofRewriteResult: string | null;
+    aofRewriteError: string | null;
+  };
 }
 
 export class RetentionSweep {
@@ -132,6 +153,57 @@ export class RetentionSweep {
     };
   }
 
+  async status(): Promise<RetentionStatus> {
+    const { retention, clock, settings } = this.deps;
+    const now = clock.now();
+    const cut = this.cutoffs(now);
+    const [stats, pack, purge, expire, oldestUnpurged, oldestStored] = await Promise.all([
+      retention.stats(),
+      retention.dueCount('pack', cut.pack),
+      retention.dueCount('purge', cut.purge),
+      retention.dueCount('expire', cut.expire),
+      retention.earliest('purge'),
+      retention.earliest('expire'),
+    ]);
+    const n = (field: string) => Number(stats[field] ?? 0) || 0;
+    const at = (ms: number | null, days: number) =>
+      ms === null ? null : new Date(ms + days * DAY_MS).toISOString();
+    return {
+      settings: {
+        piiRetentionDays: settings.piiRetentionDays,
+        recordRetentionDays: settings.recordRetentionDays,
+      },
+      lastRun: stats.lastRunAt
+        ? {
+            at: stats.lastRunAt,
+            durationMs: n('lastRunMs'),
+            packed: n('lastPacked'),
+            purged: n('lastPurged'),
+            expired: n('lastExpired'),
+            deferred: n('lastDeferred'),
+            errors: n('lastErrors'),
+          }
+        : null,
+      totals: {
+        packed: n('packedTotal'),
+        purged: n('purgedTotal'),
+        expired: n('expiredTotal'),
+        aofRewrites: n('aofRewritesTotal'),
+      },
+      due: { pack, purge, expire },
+      next: {
+        purgeAt: at(oldestUnpurged, settings.piiRetentionDays),
+        expireAt: at(oldestStored, settings.recordRetentionDays),
+      },
+      disk: {
+        aofRewriteDueSince: stats.aofRewriteDueSince ?? null,
+        aofRewriteRequestedAt: stats.aofRewriteRequestedAt ?? null,
+        aofRewriteResult: stats.aofRewriteResult ?? null,
+        aofRewriteError: stats.aofRewriteError ?? null,
+      },
+    };
+  }
+
   async sweep(): Promise<RetentionRun> {
     const started = Date.now();
     const now = this.deps.clock.now();
@@ -153,7 +225,13 @@ export class RetentionSweep {
     const rewrite = await this.maybeRewriteAof(now);
     if (rewrite) run.aofRewrite = rewrite;
     await this.deps.retention.recordRun(
-      { packed: run.packed, purged: run.purged, expired: run.expired, deferred: run.deferred, errors: run.errors },
+      {
+        packed: run.packed,
+        purged: run.purged,
+        expired: run.expired,
+        deferred: run.deferred,
+        errors: run.errors,
+      },
       now,
       Date.now() - started,
     );
@@ -229,7 +307,7 @@ export class RetentionSweep {
     delete doc.member;
     if (doc.reason && 'domesticContact' in doc.reason) {
       const { domesticContact: _contact, ...reason } = doc.reason;
-      doc.reason = reason as TransferDoc['reason'];
+      doc.reason = reason;
     }
     const idemRef = fields.idem;
     const kept: Record<string, string> = {};
@@ -303,7 +381,10 @@ export class RetentionSweep {
     } catch (err) {
       if (isStoreUnavailable(err)) throw err;
       // A job being worked on cannot be removed; the queue's own bounds trim it later.
-      this.deps.log.warn({ err: (err as Error).message, transferId: id }, 'jobs of an expired transfer left to the queue bounds');
+      this.deps.log.warn(
+        { err: (err as Error).message, transferId: id },
+        'jobs of an expired transfer left to the queue bounds',
+      );
     }
   }
 
@@ -319,7 +400,10 @@ export class RetentionSweep {
     if (now.getTime() - last < AOF_REWRITE_MIN_INTERVAL_MS) return 'waiting';
     try {
       const result = await this.deps.disk.rewriteAof();
-      await this.deps.retention.setStats({ aofRewriteRequestedAt: now.toISOString(), aofRewriteResult: result });
+      await this.deps.retention.setStats({
+        aofRewriteRequestedAt: now.toISOString(),
+        aofRewriteResult: result,
+      });
       await this.deps.retention.clearStats('aofRewriteDueSince', 'aofRewriteError');
       await this.deps.retention.incrStat('aofRewritesTotal');
       return result;
@@ -331,7 +415,10 @@ export class RetentionSweep {
       await this.deps.retention.setStats({ aofRewriteError: message.slice(0, 200) });
       if (!this.warned.has(`aof:${message}`)) {
         this.warned.add(`aof:${message}`);
-        this.deps.log.warn({ err: message }, 'Redis did not start the AOF rewrite after a purge; asking again next run');
+        this.deps.log.warn(
+          { err: message },
+          'Redis did not start the AOF rewrite after a purge; asking again next run',
+        );
       }
       return 'failed';
     }

@@ -1,5 +1,6 @@
 /**
- * /v1/ops (scope ops): each target's delivery status, and pausing or resuming a target's delivery.
+ * /v1/ops (scope ops): each target's delivery status, and pausing or resuming a target's delivery;
+ * retention (the windows, the last sweep, what is due) and finished transfers for export.
  *
  * A pause is BullMQ's queue-wide pause, held in Redis: every worker process stops taking that target's
  * jobs (jobs already running finish), new transfers are accepted and wait in the queue, and a resume
@@ -15,12 +16,22 @@ import { AppError } from '../../domain/errors.js';
 import type { Target } from '../../domain/transfer.js';
 import type { Logger } from '../../log.js';
 import { callerOf, type Authenticator } from '../auth.js';
-import { COUNTED_JOB_STATES, TargetParam, type TargetStatus } from './schemas.js';
+import { RETENTION_RULES } from '../../domain/retention.js';
+import type { RetentionStore } from '../../store/retention-store.js';
+import type { TransferStore } from '../../store/transfer-store.js';
+import { finishedTransfers } from '../../usecases/finished-transfers.js';
+import type { RetentionSweep } from '../../usecases/retention.js';
+import { parseQuery } from '../validation.js';
+import { exportView } from '../transfers/view.js';
+import { COUNTED_JOB_STATES, FinishedTransfersQuery, TargetParam, type TargetStatus } from './schemas.js';
 
 export interface OpsDeps {
   queues: { queue(target: Target): Queue<DeliveryJobData> };
   partners: PartnerSet;
   log: Logger;
+  retention: Pick<RetentionSweep, 'status'>;
+  store: TransferStore;
+  retentionStore: RetentionStore;
 }
 
 function targetOf(deps: OpsDeps, raw: unknown): Target {
@@ -74,6 +85,37 @@ export function opsRoutes(deps: OpsDeps, auth: Authenticator): Router {
       res.json(await targetStatus(deps, target));
     });
   }
+
+  router.get('/v1/ops/retention', auth.require('ops'), async (_req, res) => {
+    res.json({ ...(await deps.retention.status()), rules: RETENTION_RULES });
+  });
+
+  router.get('/v1/ops/finished-transfers', auth.require('ops'), async (req, res) => {
+    const q = parseQuery(FinishedTransfersQuery, req.query);
+    if (q.target !== undefined && !deps.partners.has(q.target)) {
+      const message = `no partner ${q.target}`;
+      throw new AppError('invalid', 'VALIDATION_FAILED', `query.target: ${message}`, [
+        { path: 'query.target', message, code: 'VALIDATION_FAILED' },
+      ]);
+    }
+    const page = await finishedTransfers(
+      { store: deps.store, retention: deps.retentionStore },
+      {
+        ...(q.state ? { state: q.state } : {}),
+        ...(q.target ? { target: q.target } : {}),
+        ...(q.since ? { since: new Date(q.since) } : {}),
+        ...(q.until ? { until: new Date(q.until) } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        limit: q.limit,
+      },
+    );
+    res.json({
+      items: page.items.map(exportView),
+      nextCursor: page.next ?? null,
+      scanned: page.scanned,
+      total: page.total,
+    });
+  });
 
   return router;
 }

@@ -31,3 +31,13 @@ export function transferView(t: StoredTransfer, withEvents = true) {
     ...(withEvents ? { events: t.events } : {}),
   };
 }
+
+/**
+ * A finished transfer as an export holds it: the view without personal data (no member, no domestic
+ * contact), with its timeline.
+ */
+export function exportView(t: StoredTransfer) {
+  const { member: _member, reason, ...rest } = transferView(t, true);
+  const { domesticContact: _contact, ...kept } = reason as Record<string, unknown>;
+  return { ...rest, reason: kept as typeof reason };
+}
