@@ -47,6 +47,8 @@ export class Metrics implements CallObserver {
   readonly callbacks: Counter<'target' | 'outcome'>;
   readonly breakerState: Gauge<'target'>;
   readonly breakerTransitions: Counter<'target' | 'state'>;
+  /** Counts scrapes, so that values read once per scrape (retention status) are read afresh each time. */
+  private scrapes = 0;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -179,9 +181,9 @@ export class Metrics implements CallObserver {
    */
   watchRetention(source: Pick<RetentionSweep, 'status'>): void {
     const registers = [this.registry];
-    let cached: { at: number; status: Promise<RetentionStatus> } | undefined;
+    let cached: { scrape: number; status: Promise<RetentionStatus> } | undefined;
     const status = () => {
-      if (!cached || Date.now() - cached.at > 1_000) cached = { at: Date.now(), status: source.status() };
+      if (cached?.scrape !== this.scrapes) cached = { scrape: this.scrapes, status: source.status() };
       return cached.status;
     };
     for (const [step, help] of [
@@ -257,6 +259,7 @@ export class Metrics implements CallObserver {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
+    this.scrapes += 1;
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

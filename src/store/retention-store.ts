@@ -23,7 +23,7 @@ declare module 'ioredis' {
   }
 }
 
-export type SwapOutcome = 'ok' | 'stale' | 'missing' | 'live';
+export type SwapOutcome = 'ok' | 'stale' | 'missing' | 'live' | 'not_due';
 export type ExpireOutcome = 'ok' | 'not_due' | 'live';
 
 /** A page of finished transfers: ids with when they finished (ms), oldest first. */
@@ -78,7 +78,8 @@ export class RetentionStore {
 
   /**
    * Swaps in a new form of a finished transfer (packed, or packed and purged) if its `rev` is still the
-   * one read. A purge also deletes the transfer's idempotency key and leaves the purge schedule.
+   * one read (and, a purge, if it is still due at the cutoff). A purge also deletes the transfer's
+   * idempotency key and leaves the purge schedule.
    */
   async swap(
     id: string,
@@ -86,7 +87,7 @@ export class RetentionStore {
     mode: 'pack' | 'purge',
     packed: Buffer,
     hash: Record<string, string>,
-    idemRef?: string,
+    purge?: { cutoffMs: number; idemRef?: string },
   ): Promise<SwapOutcome> {
     const reply = await this.redis.tgwSwapRecord(
       this.key('trf', id),
@@ -94,11 +95,12 @@ export class RetentionStore {
       this.key('trf', id, 'packed'),
       this.key('retention', 'pack'),
       this.key('retention', 'purge'),
-      idemRef ? this.store.idempotencyKeyOf(idemRef) : this.key('idem', '-'),
+      purge?.idemRef ? this.store.idempotencyKeyOf(purge.idemRef) : this.key('idem', '-'),
       id,
       rev,
       mode,
       packed,
+      purge?.cutoffMs ?? 0,
       ...Object.entries(hash).flat(),
     );
     return reply as SwapOutcome;

@@ -146,12 +146,15 @@ return 1
 
 /**
  * Swap in a new form of a finished transfer computed outside Redis (packed, or packed and purged of
- * its personal data), if nothing changed since it was read (`rev`) and it is still terminal. The hash
- * is written anew (so Redis can store it compactly again), the events list goes into the packed part.
+ * its personal data), if nothing changed since it was read (`rev`), it is still terminal, and (a purge)
+ * it is still due: a transfer retried and finished again since the purge was scheduled has a new time.
+ * The hash is written anew (so Redis can store it compactly again); the events go into the packed part.
  *
  * KEYS: transfer hash, events, packed, retention:pack, retention:purge, idempotency key (purge only)
- * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, then the hash's field/value pairs
- * Returns 'ok' | 'stale' (changed meanwhile: try again later) | 'missing' | 'live' (not terminal)
+ * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, purge cutoff (ms), then the hash's
+ *       field/value pairs
+ * Returns 'ok' | 'stale' (changed meanwhile: try again later) | 'missing' | 'live' (not terminal) |
+ *   'not_due'
  */
 export const SWAP_RECORD = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -166,8 +169,12 @@ if not ${isTerminal('state')} then
   redis.call('ZREM', KEYS[4], id)
   return 'live'
 end
+if ARGV[3] == 'purge' then
+  local due = redis.call('ZSCORE', KEYS[5], id)
+  if not due or tonumber(due) > tonumber(ARGV[5]) then return 'not_due' end
+end
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('SET', KEYS[3], ARGV[4])
 redis.call('ZREM', KEYS[4], id)
 if ARGV[3] == 'purge' then

@@ -219,7 +219,7 @@ export class RetentionSweep {
     };
     // Expiry first: a transfer due for both is deleted, not purged and then deleted.
     tally('expire', await this.step('expire', cut.expire, (id) => this.expireOne(id, cut.expire)));
-    tally('purge', await this.step('purge', cut.purge, (id) => this.purgeOne(id, now)));
+    tally('purge', await this.step('purge', cut.purge, (id) => this.purgeOne(id, now, cut.purge)));
     tally('pack', await this.step('pack', cut.pack, (id) => this.packOne(id)));
     if (run.purged > 0) await this.deps.retention.setStats({ aofRewriteDueSince: now.toISOString() });
     const rewrite = await this.maybeRewriteAof(now);
@@ -269,7 +269,6 @@ export class RetentionSweep {
           }
         }
         if (outcome !== 'ok' && outcome !== 'missing' && outcome !== 'live') skipped.add(id);
-        if (step === 'expire' && outcome === 'not_due') skipped.add(id);
         outcomes.push(outcome);
       }
     }
@@ -294,7 +293,7 @@ export class RetentionSweep {
    * that found their way into stored text (a partner's refusal naming the member, say), in the record
    * and in notifications still waiting. What is left is packed.
    */
-  private async purgeOne(id: string, now: Date): Promise<StepOutcome> {
+  private async purgeOne(id: string, now: Date, cutoffMs: number): Promise<StepOutcome> {
     const raw = await this.deps.store.raw(id);
     if (!raw) {
       await this.deps.retention.forget(id);
@@ -332,7 +331,7 @@ export class RetentionSweep {
       'purge',
       pack({ fields: packed, events: events.map(scrub) }),
       hash,
-      idemRef,
+      { cutoffMs, ...(idemRef ? { idemRef } : {}) },
     );
   }
 
