@@ -105,6 +105,11 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     rule: 'enough to see the recent runs of each schedule',
   },
   {
+    what: 'Queue event streams (what the dashboard and listeners read)',
+    kept: 'the last 10,000 events per queue',
+    rule: "BullMQ's own trimming; events carry job ids and states only",
+  },
+  {
     what: 'Personal data in the append-only file',
     kept: 'until the rewrite the gateway requests after a purge (at most one an hour)',
     rule: 'the old file still holds what was erased; a rewrite writes only what Redis holds now',
