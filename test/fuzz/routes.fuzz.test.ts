@@ -378,6 +378,43 @@ const notifInvalid = fc.oneof(
     )
     .map((p) => q(p, 'invalid')),
 );
+/** GET /v1/ops/finished-transfers: a terminal state, a partner, an instant range, a cursor. */
+const instant = fc
+  .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const finishedValid = fc
+  .record({
+    state: opt(fc.constantFrom('completed', 'rejected', 'failed', 'cancelled', 'expired')),
+    target: opt(fc.constantFrom('national', 'guangdong', 'fujian')),
+    since: opt(fc.constant('2000-01-01T00:00:00.000Z')),
+    until: opt(instant.filter((d) => d > '2000-01-02')),
+    limit: opt(fc.integer({ min: 1, max: 500 }).map(String)),
+    cursor: opt(
+      fc.integer({ min: 0, max: 9_999_999_999_999 }).map((n) => `${n}:trf_01J9Z3Q4R5S6T7V8W9X0Y1Z2A3`),
+    ),
+  })
+  .map((o) => q(pairsOf(o), 'valid'));
+const finishedInvalid = fc.oneof(
+  breakQuery(finishedValid, ['state', 'target', 'since', 'until', 'limit', 'cursor']),
+  fc
+    .constantFrom<[string, string][]>(
+      [['state', 'accepted']],
+      [['state', 'submitted']],
+      [['target', 'hainan']],
+      [['target', 'NATIONAL']],
+      [['since', '2026-13-01T00:00:00Z']],
+      [['since', 'yesterday']],
+      [
+        ['since', '2027-01-01T00:00:00.000Z'],
+        ['until', '2026-01-01T00:00:00.000Z'],
+      ],
+      [['limit', '0']],
+      [['limit', '501']],
+      [['cursor', 'trf_01J9Z3Q4R5S6T7V8W9X0Y1Z2A3']],
+      [['cursor', '-5:trf_01J9Z3Q4R5S6T7V8W9X0Y1Z2A3']],
+    )
+    .map((p) => q(p, 'invalid')),
+);
 /** A route without query parameters ignores any. */
 const junkQuery = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Query>({ pairs: [], validity: 'valid' }) },
@@ -523,6 +560,14 @@ const ROUTES: RouteDef[] = [
     query: junkQuery,
   },
   { name: 'targets', method: 'GET', segs: ['v1', 'ops', 'targets'], scope: 'ops', query: junkQuery },
+  { name: 'retention', method: 'GET', segs: ['v1', 'ops', 'retention'], scope: 'ops', query: junkQuery },
+  {
+    name: 'finished',
+    method: 'GET',
+    segs: ['v1', 'ops', 'finished-transfers'],
+    scope: 'ops',
+    query: fc.oneof(finishedValid, finishedInvalid),
+  },
   {
     name: 'pause',
     method: 'POST',
@@ -889,6 +934,7 @@ function build(c: RouteCase, w: World2, port: number): Built {
   switch (r.name) {
     case 'list':
     case 'notifications':
+    case 'finished':
       return out(path, byQuery([200]), v === 'invalid' ? { codes: ['VALIDATION_FAILED'] } : {});
     case 'search':
       return out(path, byQuery([200]));
@@ -932,6 +978,7 @@ function build(c: RouteCase, w: World2, port: number): Built {
         codes: p0!.job === 'exists' ? ['NOTIFICATION_NOT_FAILED'] : ['NOTIFICATION_NOT_FOUND'],
       });
     case 'targets':
+    case 'retention':
       return out(path, [200]);
     case 'pause':
     case 'resume':
