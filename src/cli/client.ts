@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { CliConfig } from '../config/cli.js';
 import { ApiError, AuthError, UnreachableError, type ProblemInfo } from './errors.js';
+import { FinishedTransferPage, RetentionStatus } from './retention-wire.js';
 import {
   NotificationPage,
   ProblemWire,
@@ -22,6 +23,16 @@ export interface TransferQuery {
   state?: string | undefined;
   target?: string | undefined;
   overdue?: boolean | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** Finished transfers for export: `since`/`until` are ISO instants (UTC, with Z). */
+export interface FinishedQuery {
+  state?: string | undefined;
+  target?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
   limit?: number | undefined;
   cursor?: string | undefined;
 }
@@ -74,6 +85,21 @@ export class GatewayClient {
   /** Without ids: every failed notification. */
   replayNotifications(ids?: readonly string[]) {
     return this.request('POST', '/v1/notifications/replay', ReplayResult, ids ? { ids } : undefined);
+  }
+
+  retention() {
+    return this.request('GET', '/v1/ops/retention', RetentionStatus);
+  }
+
+  finishedTransfers(q: FinishedQuery) {
+    const params = new URLSearchParams();
+    if (q.state) params.set('state', q.state);
+    if (q.target) params.set('target', q.target);
+    if (q.since) params.set('since', q.since);
+    if (q.until) params.set('until', q.until);
+    if (q.cursor) params.set('cursor', q.cursor);
+    if (q.limit) params.set('limit', String(q.limit));
+    return this.request('GET', `/v1/ops/finished-transfers?${params.toString()}`, FinishedTransferPage);
   }
 
   private async request<S extends z.ZodType>(

@@ -5,13 +5,21 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_GATEWAY_URL } from '../config/cli.js';
 import { GLOBAL_OPTIONS, contextFor, parseCommand, type Command, type Io } from './command.js';
+import { exportCommand } from './commands/export.js';
 import { notificationCommands } from './commands/notifications.js';
+import { retentionCommands } from './commands/retention.js';
 import { targetCommands } from './commands/targets.js';
 import { transferCommands } from './commands/transfers.js';
 import { ApiError, AuthError, EXIT, UnreachableError, UsageError } from './errors.js';
 import { clean, println, type Output } from './format.js';
 
-export const COMMANDS: readonly Command[] = [...transferCommands, ...targetCommands, ...notificationCommands];
+export const COMMANDS: readonly Command[] = [
+  ...transferCommands,
+  exportCommand,
+  ...targetCommands,
+  ...notificationCommands,
+  ...retentionCommands,
+];
 
 const name = (path: readonly string[]) => path.join(' ');
 
