@@ -241,7 +241,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         password: config.OPS_PASSWORD,
         readOnly: config.DASHBOARD_READ_ONLY,
       },
-      ops: { queues: producer, partners, log, retention, store, retentionStore },
+      ops: {
+        queues: producer,
+        partners,
+        log,
+        retention,
+        store,
+        retentionStore,
+        idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+      },
       store: health,
     });
   }

@@ -48,29 +48,37 @@ export const JOB_RETENTION = {
 
 export interface RetentionRule {
   what: string;
+  /** With the default setting (as the README shows it). */
   kept: string;
   rule: string;
   /** The variable that sets it, when one does. */
   setting?: string;
+  /** `kept` for another value of the setting. */
+  keptFor?: (value: number) => string;
 }
+
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 
 /** The table of bounds (README "Data retention", docs/operations.md, GET /v1/ops/retention). */
 export const RETENTION_RULES: readonly RetentionRule[] = [
   {
     what: "A finished transfer's personal data (sealed name, ID number, phone, domestic contact; the masked copies; its idempotency fingerprint)",
     kept: '90 days after the transfer finished',
+    keptFor: (n) => `${days(n)} after the transfer finished`,
     rule: 'long enough to answer questions about the season’s moves; then erased (no longer than necessary). Transfers in flight are never purged',
     setting: 'PII_RETENTION_DAYS',
   },
   {
     what: 'A finished transfer (its record, events, notifications, index entries)',
     kept: '400 days after it finished',
+    keptFor: (n) => `${days(n)} after it finished`,
     rule: 'one season plus an audit margin; export it before (`tgw transfers export`)',
     setting: 'RECORD_RETENTION_DAYS',
   },
   {
     what: 'Idempotency-Key of an intake request',
     kept: '72 hours (and deleted with the personal data)',
+    keptFor: (n) => `${n} hour${n === 1 ? '' : 's'} (and deleted with the personal data)`,
     rule: 'longer than Beijing retries one POST (it retries a failed POST within a day)',
     setting: 'IDEMPOTENCY_TTL_HOURS',
   },
@@ -115,3 +123,13 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     rule: 'the old file still holds what was erased; a rewrite writes only what Redis holds now',
   },
 ];
+
+/** The rules with the kept times this gateway is configured with (GET /v1/ops/retention). */
+export function configuredRules(
+  settings: Readonly<Record<string, number>>,
+): Omit<RetentionRule, 'keptFor'>[] {
+  return RETENTION_RULES.map(({ keptFor, ...rule }) => {
+    const value = rule.setting ? settings[rule.setting] : undefined;
+    return value === undefined || !keptFor ? rule : { ...rule, kept: keptFor(value) };
+  });
+}

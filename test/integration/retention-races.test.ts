@@ -196,6 +196,12 @@ describe('the scheduled sweep, its metrics and its status', () => {
     expect(before.settings).toEqual({ piiRetentionDays: 2, recordRetentionDays: 5 });
     expect(before.next.purgeAt).toEqual(expect.any(String));
     expect(before.rules.length).toBeGreaterThan(5);
+    // The bounds as this gateway is configured, not the defaults.
+    const kept = (setting: string) =>
+      (before.rules as { setting?: string; kept: string }[]).find((r) => r.setting === setting)?.kept;
+    expect(kept('PII_RETENTION_DAYS')).toBe('2 days after the transfer finished');
+    expect(kept('RECORD_RETENTION_DAYS')).toBe('5 days after it finished');
+    expect(kept('IDEMPOTENCY_TTL_HOURS')).toBe('72 hours (and deleted with the personal data)');
 
     clock.advanceDays(2.1);
     await until(

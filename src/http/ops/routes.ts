@@ -16,7 +16,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Target } from '../../domain/transfer.js';
 import type { Logger } from '../../log.js';
 import { callerOf, type Authenticator } from '../auth.js';
-import { RETENTION_RULES } from '../../domain/retention.js';
+import { configuredRules } from '../../domain/retention.js';
 import type { RetentionStore } from '../../store/retention-store.js';
 import type { TransferStore } from '../../store/transfer-store.js';
 import { finishedTransfers } from '../../usecases/finished-transfers.js';
@@ -32,6 +32,8 @@ export interface OpsDeps {
   retention: Pick<RetentionSweep, 'status'>;
   store: TransferStore;
   retentionStore: RetentionStore;
+  /** IDEMPOTENCY_TTL_HOURS, for the bounds GET /v1/ops/retention shows. */
+  idempotencyTtlHours: number;
 }
 
 function targetOf(deps: OpsDeps, raw: unknown): Target {
@@ -87,7 +89,13 @@ export function opsRoutes(deps: OpsDeps, auth: Authenticator): Router {
   }
 
   router.get('/v1/ops/retention', auth.require('ops'), async (_req, res) => {
-    res.json({ ...(await deps.retention.status()), rules: RETENTION_RULES });
+    const status = await deps.retention.status();
+    const rules = configuredRules({
+      PII_RETENTION_DAYS: status.settings.piiRetentionDays,
+      RECORD_RETENTION_DAYS: status.settings.recordRetentionDays,
+      IDEMPOTENCY_TTL_HOURS: deps.idempotencyTtlHours,
+    });
+    res.json({ ...status, rules });
   });
 
   router.get('/v1/ops/finished-transfers', auth.require('ops'), async (req, res) => {
