@@ -38,7 +38,7 @@ export class RetentionStore {
     private readonly redis: Redis,
     private readonly store: TransferStore,
   ) {
-    redis.defineCommand('tgwSwapRecord', { numberOfKeys: 6, lua: SWAP_RECORD });
+    redis.defineCommand('tgwSwapRecord', { numberOfKeys: 7, lua: SWAP_RECORD });
     redis.defineCommand('tgwExpireRecord', { lua: EXPIRE_RECORD });
     redis.defineCommand('tgwAdoptFinished', { numberOfKeys: 4, lua: ADOPT_FINISHED });
   }
@@ -96,6 +96,7 @@ export class RetentionStore {
       this.key('retention', 'pack'),
       this.key('retention', 'purge'),
       purge?.idemRef ? this.store.idempotencyKeyOf(purge.idemRef) : this.key('idem', '-'),
+      this.key('retention', 'stats'),
       id,
       rev,
       mode,
@@ -147,6 +148,7 @@ export class RetentionStore {
       this.key('idx', 'overdue'),
       this.key('outbox'),
       this.key('notify', 'outbox'),
+      this.key('retention', 'stats'),
       ...alsoDelete,
     ];
     const reply = await this.redis.tgwExpireRecord(keys.length, ...keys, this.store.key(), id, cutoffMs);
@@ -247,11 +249,11 @@ export class RetentionStore {
     return this.redis.hgetall(this.key('retention', 'stats'));
   }
 
+  /** The last run's figures (the totals are counted by each step itself, atomically). */
   async recordRun(run: Record<string, number>, at: Date, durationMs: number): Promise<void> {
     const multi = this.redis.multi();
     const key = this.key('retention', 'stats');
     for (const [name, n] of Object.entries(run)) {
-      if (n > 0) multi.hincrby(key, `${name}Total`, n);
       multi.hset(key, `last${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`, n);
     }
     multi.hset(key, 'lastRunAt', at.toISOString(), 'lastRunMs', Math.round(durationMs));

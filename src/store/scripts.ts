@@ -150,7 +150,11 @@ return 1
  * it is still due: a transfer retried and finished again since the purge was scheduled has a new time.
  * The hash is written anew (so Redis can store it compactly again); the events go into the packed part.
  *
- * KEYS: transfer hash, events, packed, retention:pack, retention:purge, idempotency key (purge only)
+ * The retention totals (retention:stats packedTotal / purgedTotal) count in the same step, so they are
+ * exact whatever process dies when.
+ *
+ * KEYS: transfer hash, events, packed, retention:pack, retention:purge, idempotency key (purge only),
+ *       retention:stats
  * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, purge cutoff (ms), then the hash's
  *       field/value pairs
  * Returns 'ok' | 'stale' (changed meanwhile: try again later) | 'missing' | 'live' (not terminal) |
@@ -180,6 +184,9 @@ redis.call('ZREM', KEYS[4], id)
 if ARGV[3] == 'purge' then
   redis.call('ZREM', KEYS[5], id)
   redis.call('DEL', KEYS[6])
+  redis.call('HINCRBY', KEYS[7], 'purgedTotal', 1)
+else
+  redis.call('HINCRBY', KEYS[7], 'packedTotal', 1)
 end
 return 'ok'
 `;
@@ -190,8 +197,8 @@ return 'ok'
  * in idx:finished with a finishing time at or before the cutoff (a retried transfer is not).
  *
  * KEYS: hash, events, packed, notifications, idx:finished, retention:pack, retention:purge, idx:ref of
- *       its externalRef, idx:overdue, outbox, notification outbox, then keys to delete (idempotency
- *       key, reminder markers)
+ *       its externalRef, idx:overdue, outbox, notification outbox, retention:stats (expiredTotal counts
+ *       in the same step), then keys to delete (idempotency key, reminder markers)
  * ARGV: key prefix, transfer id, cutoff (ms)
  * Returns 'ok' | 'not_due' | 'live'
  */
@@ -214,7 +221,8 @@ end
 for i = 8, 10 do redis.call('ZREM', KEYS[i], id) end
 for i = 5, 7 do redis.call('ZREM', KEYS[i], id) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-for i = 12, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 13, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('HINCRBY', KEYS[12], 'expiredTotal', 1)
 return 'ok'
 `;
 
