@@ -70,6 +70,8 @@ export class Client {
   constructor(
     private readonly url: () => string,
     private readonly runId: string,
+    /** The body of transfer n (default: a real destination of each partner in turn). */
+    private readonly bodyOf: (n: number, target?: BuiltInTarget) => Record<string, unknown> = body,
   ) {}
 
   private count(status: number): void {
@@ -79,7 +81,7 @@ export class Client {
   async postOne(n: number, target?: BuiltInTarget, deadlineMs = 120_000): Promise<Post> {
     const post: Post = { key: `${this.runId}-${n}`, n, statuses: [] };
     this.posts.push(post);
-    const payload = JSON.stringify(body(n, target));
+    const payload = JSON.stringify(this.bodyOf(n, target));
     const until = Date.now() + deadlineMs;
     while (Date.now() < until) {
       let status = 0;
@@ -146,7 +148,7 @@ export class Client {
 
 /** Reads transfers straight from the cluster's Redis (waiting through a restart). */
 export class Reader {
-  private readonly redis: Redis;
+  readonly redis: Redis;
   readonly store: TransferStore;
 
   constructor(cluster: Cluster) {
