@@ -140,7 +140,10 @@ async function gatewayDrain(client: Redis, redisUrl: string): Promise<number> {
     try {
       const t0 = performance.now();
       await queue.resume();
-      await until(async () => (await client.zcard(`${PREFIX}:idx:st:submitted:national`)) >= N, 'gateway drain');
+      await until(
+        async () => (await client.zcard(`${PREFIX}:idx:st:submitted:national`)) >= N,
+        'gateway drain',
+      );
       const seconds = (performance.now() - t0) / 1000;
       if (sim.state.records.size !== N)
         throw new Error(`the partner holds ${sim.state.records.size} records, not ${N}`);
