@@ -133,9 +133,10 @@ export class RetentionStore {
   async expire(
     id: string,
     cutoffMs: number,
-    externalRef: string | undefined,
+    read: { externalRef?: string; state?: string; target?: string; version?: number },
     alsoDelete: readonly string[],
   ): Promise<ExpireOutcome> {
+    const { externalRef, state, target } = read;
     const keys = [
       this.key('trf', id),
       this.key('trf', id, 'events'),
@@ -149,9 +150,17 @@ export class RetentionStore {
       this.key('outbox'),
       this.key('notify', 'outbox'),
       this.key('retention', 'stats'),
+      state && target ? this.key('idx', 'st', state, target) : this.key('idx', 'st', '-'),
       ...alsoDelete,
     ];
-    const reply = await this.redis.tgwExpireRecord(keys.length, ...keys, this.store.key(), id, cutoffMs);
+    const reply = await this.redis.tgwExpireRecord(
+      keys.length,
+      ...keys,
+      this.store.key(),
+      id,
+      cutoffMs,
+      read.version ?? 0,
+    );
     return reply as ExpireOutcome;
   }
 

@@ -52,7 +52,11 @@ return {'created', ARGV[3]}
  * the purge schedule (scored by that time); leaving one (an operator's retry of a failed transfer)
  * takes it out of both. Any change that leaves the transfer terminal schedules it for packing.
  *
- * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL is 0)
+ * A transfer whose personal data was purged is frozen (its hash is gone, its packed part holds it all):
+ * every change is refused, as by its `personalDataPurgedAt`.
+ *
+ * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL
+ *       is 0), packed part
  * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
  *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
  *       now (ms), dedupe TTL in seconds (0 = no dedupe), once field ('' = none), refuse-if field
@@ -63,7 +67,10 @@ return {'created', ARGV[3]}
  */
 export const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing'} end
+if not state then
+  if redis.call('EXISTS', KEYS[6]) == 1 then return {'refused', '', 'personalDataPurgedAt'} end
+  return {'missing'}
+end
 local dedupeTtl = tonumber(ARGV[10])
 if dedupeTtl > 0 and redis.call('EXISTS', KEYS[5]) == 1 then return {'duplicate', state} end
 local allowed = ARGV[3]
@@ -145,18 +152,21 @@ return 1
 `;
 
 /**
- * Swap in a new form of a finished transfer computed outside Redis (packed, or packed and purged of
- * its personal data), if nothing changed since it was read (`rev`), it is still terminal, and (a purge)
- * it is still due: a transfer retried and finished again since the purge was scheduled has a new time.
- * The hash is written anew (so Redis can store it compactly again); the events go into the packed part.
+ * Swap in a new form of a finished transfer computed outside Redis, if nothing changed since it was
+ * read (`rev`), it is still terminal, and (a purge) it is still due: a transfer retried and finished
+ * again since the purge was scheduled has a new time.
+ * - pack: the hash is written anew with its short fields (so Redis stores it compactly again); the
+ *   long ones and the events go into the packed part;
+ * - purge: everything left goes into the packed part and the hash is deleted: the transfer is frozen
+ *   (nothing changes it any more; TRANSITION refuses) until it expires.
  *
  * The retention totals (retention:stats packedTotal / purgedTotal) count in the same step, so they are
  * exact whatever process dies when.
  *
  * KEYS: transfer hash, events, packed, retention:pack, retention:purge, idempotency key (purge only),
  *       retention:stats
- * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, purge cutoff (ms), then the hash's
- *       field/value pairs
+ * ARGV: transfer id, rev read, mode ('pack' | 'purge'), packed blob, purge cutoff (ms), then (pack) the
+ *       hash's field/value pairs
  * Returns 'ok' | 'stale' (changed meanwhile: try again later) | 'missing' | 'live' (not terminal) |
  *   'not_due'
  */
@@ -178,7 +188,7 @@ if ARGV[3] == 'purge' then
   if not due or tonumber(due) > tonumber(ARGV[5]) then return 'not_due' end
 end
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+if ARGV[3] ~= 'purge' then redis.call('HSET', KEYS[1], unpack(ARGV, 6)) end
 redis.call('SET', KEYS[3], ARGV[4])
 redis.call('ZREM', KEYS[4], id)
 if ARGV[3] == 'purge' then
@@ -198,8 +208,9 @@ return 'ok'
  *
  * KEYS: hash, events, packed, notifications, idx:finished, retention:pack, retention:purge, idx:ref of
  *       its externalRef, idx:overdue, outbox, notification outbox, retention:stats (expiredTotal counts
- *       in the same step), then keys to delete (idempotency key, reminder markers)
- * ARGV: key prefix, transfer id, cutoff (ms)
+ *       in the same step), its state index as read (a frozen transfer has no hash to read it from),
+ *       then keys to delete (idempotency key, reminder markers)
+ * ARGV: key prefix, transfer id, cutoff (ms), its version as read
  * Returns 'ok' | 'not_due' | 'live'
  */
 export const EXPIRE_RECORD = `
@@ -208,6 +219,7 @@ local id = ARGV[2]
 local score = redis.call('ZSCORE', KEYS[5], id)
 if not score or tonumber(score) > tonumber(ARGV[3]) then return 'not_due' end
 local state = redis.call('HGET', KEYS[1], 'state')
+local version = tonumber(ARGV[4]) or 0
 if state then
   if not ${isTerminal('state')} then
     redis.call('ZREM', KEYS[5], id)
@@ -215,13 +227,14 @@ if state then
   end
   local target = redis.call('HGET', KEYS[1], 'target')
   redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
-  local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-  for v = 1, version do redis.call('ZREM', KEYS[11], id .. ':' .. v) end
+  version = math.max(version, tonumber(redis.call('HGET', KEYS[1], 'version') or '0'))
 end
+redis.call('ZREM', KEYS[13], id)
+for v = 1, version do redis.call('ZREM', KEYS[11], id .. ':' .. v) end
 for i = 8, 10 do redis.call('ZREM', KEYS[i], id) end
 for i = 5, 7 do redis.call('ZREM', KEYS[i], id) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-for i = 13, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 14, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('HINCRBY', KEYS[12], 'expiredTotal', 1)
 return 'ok'
 `;

@@ -119,7 +119,7 @@ export class TransferStore {
     private readonly targets: readonly Target[],
   ) {
     redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 6, lua: CREATE_TRANSFER });
-    redis.defineCommand('tgwTransition', { numberOfKeys: 5, lua: TRANSITION });
+    redis.defineCommand('tgwTransition', { numberOfKeys: 6, lua: TRANSITION });
     redis.defineCommand('tgwUpdateFields', { numberOfKeys: 1, lua: UPDATE_FIELDS });
   }
 
@@ -189,7 +189,8 @@ export class TransferStore {
         .getBuffer(this.key('trf', id, 'packed'))
         .exec(),
     );
-    if (!hash.state) return null;
+    // A frozen transfer (purged) has no hash: its packed part holds it all.
+    if (!hash.state && !packed) return null;
     return { hash, events, packed };
   }
 
@@ -209,7 +210,7 @@ export class TransferStore {
     for (let i = 0; i < ids.length; i += 1) {
       const hash = results[2 * i] as Record<string, string>;
       const packed = results[2 * i + 1] as Buffer | null;
-      if (hash.state) out.push(toStored({ hash, events: [], packed }, false));
+      if (hash.state || packed) out.push(toStored({ hash, events: [], packed }, false));
     }
     return out;
   }
@@ -222,6 +223,7 @@ export class TransferStore {
       this.key('trf', id, 'notifications'),
       this.key('notify', 'outbox'),
       this.key('dedupe', req.dedupe?.key ?? 'none'),
+      this.key('trf', id, 'packed'),
       this.prefix,
       id,
       req.from === '*' ? '*' : req.from.join(','),

@@ -22,7 +22,9 @@ export interface PartnerWord {
 export type ApplyResult =
   | { result: 'applied'; state: TransferState; previousState: TransferState }
   | { result: 'already_applied'; state: TransferState }
-  | { result: 'invalid_transition'; state: TransferState; detail: string };
+  | { result: 'invalid_transition'; state: TransferState; detail: string }
+  /** The transfer expired (was deleted) meanwhile. */
+  | { result: 'gone' };
 
 interface Rule {
   from: readonly TransferState[];
@@ -136,7 +138,14 @@ export async function applyPartnerWord(
     };
   }
   if (outcome.reason === 'duplicate') return { result: 'already_applied', state: outcome.currentState };
-  if (outcome.reason === 'missing') throw new Error(`transfer ${t.doc.id} vanished`);
+  if (outcome.reason === 'missing') return { result: 'gone' };
+  if (outcome.reason === 'refused') {
+    return {
+      result: 'invalid_transition',
+      state: t.state,
+      detail: `${word.type} cannot apply: the transfer ended and its personal data was erased; it takes no more changes`,
+    };
+  }
   if (rule.to && outcome.currentState === rule.to)
     return { result: 'already_applied', state: outcome.currentState };
   return {

@@ -104,6 +104,14 @@ export async function receiveCallback(deps: CallbackDeps, cb: IncomingCallback):
     'callback',
     { key: `callback:${target}:${webhookId}`, ttlSeconds: CALLBACK_DEDUPE_SECONDS },
   );
+  if (result.result === 'gone') {
+    count('refused:unknown_transfer');
+    throw new AppError(
+      'not_found',
+      'UNKNOWN_TRANSFER',
+      `${target} has no transfer ${event.transferId.slice(0, 64)} from this gateway`,
+    );
+  }
   if (result.result === 'invalid_transition') {
     count('refused:invalid_transition');
     throw new AppError('conflict', 'INVALID_TRANSITION', result.detail);

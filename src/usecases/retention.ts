@@ -19,7 +19,7 @@ import { isStoreUnavailable } from '../store/errors.js';
 import { RETENTION_FIELD } from '../store/facts.js';
 import { pack, stayInHash } from '../store/packing.js';
 import type { RetentionStep, RetentionStore, SwapOutcome } from '../store/retention-store.js';
-import { mergeRecord, type RawRecord, type TransferStore } from '../store/transfer-store.js';
+import { mergeRecord, type TransferStore } from '../store/transfer-store.js';
 import type { TransferDoc, TransferPii } from '../store/types.js';
 import { overdueMarker, reminderMarker } from './local-reports.js';
 
@@ -324,13 +324,14 @@ export class RetentionSweep {
         .filter(([seq, n]) => n !== waiting[seq]),
     );
     if (Object.keys(scrubbed).length > 0) await this.deps.retention.rewriteNotifications(id, scrubbed);
-    const { hash, packed } = split(kept, rev);
+    // Frozen: everything in the packed part, no hash (nothing changes a purged transfer any more).
+    const all = Object.fromEntries(Object.entries(kept).filter(([k, v]) => v !== '' && k !== 'rev'));
     return this.deps.retention.swap(
       id,
       rev,
       'purge',
-      pack({ fields: packed, events: events.map(scrub) }),
-      hash,
+      pack({ fields: all, events: events.map(scrub) }),
+      {},
       { cutoffMs, ...(idemRef ? { idemRef } : {}) },
     );
   }
@@ -361,21 +362,27 @@ export class RetentionSweep {
       ...this.deps.settings.reminderDays.map((d) => reminderMarker(id, d)),
       overdueMarker(id),
     ].map((m) => this.deps.store.key('dedupe', m));
-    const outcome = await this.deps.retention.expire(id, cutoffMs, doc?.externalRef, [
+    const read = {
+      ...(doc?.externalRef ? { externalRef: doc.externalRef } : {}),
+      ...(merged?.state ? { state: merged.state } : {}),
+      ...(merged?.target ? { target: merged.target } : {}),
+      version: Number(merged?.version ?? 0),
+    };
+    const outcome = await this.deps.retention.expire(id, cutoffMs, read, [
       ...(merged?.idem ? [this.deps.store.idempotencyKeyOf(merged.idem)] : []),
       ...markers,
     ]);
-    if (outcome === 'ok' && raw) await this.removeJobs(id, raw);
+    if (outcome === 'ok' && merged) await this.removeJobs(id, merged);
     return outcome;
   }
 
-  private async removeJobs(id: string, raw: RawRecord): Promise<void> {
+  private async removeJobs(id: string, merged: Record<string, string>): Promise<void> {
     try {
       await this.deps.jobs.removeJobs({
         id,
-        target: raw.hash.target ?? '',
-        version: Number(raw.hash.version ?? 0),
-        generation: Number(raw.hash.generation ?? 1),
+        target: merged.target ?? '',
+        version: Number(merged.version ?? 0),
+        generation: Number(merged.generation ?? 1),
       });
     } catch (err) {
       if (isStoreUnavailable(err)) throw err;

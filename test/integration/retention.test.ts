@@ -283,6 +283,28 @@ describe('personal data purged PII_RETENTION_DAYS after a transfer finished', ()
     expect(text).toContain('材料不全'); // the rest of the partner's words stay
   });
 
+  it('a purged transfer is frozen: one compressed value, and a late callback changes nothing (409)', async () => {
+    const t = await completedNational();
+    clock.advance(91 * DAY);
+    await sweep();
+    const p = prefix();
+    expect(await redis().exists(`${p}:trf:${t.id}`)).toBe(0);
+    expect(await redis().exists(`${p}:trf:${t.id}:events`)).toBe(0);
+    expect(await redis().exists(`${p}:trf:${t.id}:packed`)).toBe(1);
+    const before = await view(t.id);
+    expect(before.state).toBe('completed');
+    expect(before.member).toBeNull();
+    const late = await callback('national', 'member.account_created', { transferId: t.id, partnerRef: 'X' });
+    expect(late).toBe(409);
+    expect(await view(t.id)).toEqual(before);
+    // Still listed by its state and its reference.
+    const ref = String(before.externalRef);
+    const byRef = await api<{ items: View[] }>(w.gw.url, 'GET', `/v1/transfers?externalRef=${ref}`, {
+      key: KEYS.beijing,
+    });
+    expect(byRef.body.items.map((i) => i.id)).toEqual([t.id]);
+  });
+
   it('a purged failed transfer cannot be retried: 409 PERSONAL_DATA_PURGED', async () => {
     const t = await failedTransfer();
     clock.advance(91 * DAY);
@@ -334,6 +356,10 @@ describe('finished transfers expire RECORD_RETENTION_DAYS after they finished', 
     );
     expect(completed.body.items.map((i) => i.id)).not.toContain(t.id);
     expect(await everything()).not.toContain(t.id);
+    // A partner's callback for it now names no transfer.
+    expect(await callback('national', 'member.account_created', { transferId: t.id, partnerRef: 'X' })).toBe(
+      404,
+    );
   });
 
   it('its jobs go with it (an exhausted notification waits for its replay until then)', async () => {
