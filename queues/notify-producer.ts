@@ -1,14 +1,18 @@
 /** The producing side of the Beijing notification queue. Job data: ids only. */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Keyspace } from '../src/redis-topology.js';
+import type { RedisClient } from '../src/redis.js';
 import { NOTIFY_QUEUE, notificationJobId, type NotificationJobData } from './names.js';
 import { notificationJobOptions } from './options.js';
 
 export class NotificationProducer {
   readonly queue: Queue<NotificationJobData>;
 
-  constructor(connection: Redis, prefix: string) {
-    this.queue = new Queue<NotificationJobData>(NOTIFY_QUEUE, { connection, prefix });
+  constructor(connection: RedisClient, keys: Keyspace) {
+    this.queue = new Queue<NotificationJobData>(NOTIFY_QUEUE, {
+      connection,
+      prefix: keys.queue(NOTIFY_QUEUE),
+    });
   }
 
   /** Idempotent per (transfer, seq). */

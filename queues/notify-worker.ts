@@ -5,7 +5,8 @@
  * After the last attempt the job stays in the failed set, where operators list and replay it.
  */
 import { Worker, type BackoffStrategy } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Keyspace } from '../src/redis-topology.js';
+import type { RedisClient } from '../src/redis.js';
 import type { NotificationDeps } from '../src/notify/deliver-notification.js';
 import { backoffDelay } from '../src/domain/backoff.js';
 import { NotificationDeliveryError } from '../src/notify/sender.js';
@@ -16,8 +17,8 @@ import { reportWorkerError } from './worker-errors.js';
 import type { OutageSink } from '../src/redis.js';
 
 export interface NotificationWorkerOptions {
-  connection: Redis;
-  prefix: string;
+  connection: RedisClient;
+  keys: Keyspace;
   concurrency?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -51,7 +52,7 @@ export function startNotificationWorker(
 ): NotificationWorker {
   const {
     connection,
-    prefix,
+    keys,
     concurrency = 5,
     backoffBaseMs = 2_000,
     backoffMaxMs = 60 * 60_000,
@@ -59,7 +60,7 @@ export function startNotificationWorker(
   } = options;
   const worker = new Worker<NotificationJobData>(NOTIFY_QUEUE, notificationProcessor(deps), {
     connection,
-    prefix,
+    prefix: keys.queue(NOTIFY_QUEUE),
     concurrency,
     ...stallOptions(lockMs),
     settings: { backoffStrategy: notifyBackoff(backoffBaseMs, backoffMaxMs) },

@@ -3,7 +3,8 @@
  * sharing one connection.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Keyspace } from '../src/redis-topology.js';
+import type { RedisClient } from '../src/redis.js';
 import { UnknownPartnerError } from '../adapters/partner.js';
 import type { Target } from '../src/domain/transfer.js';
 import { deliveryJobId, type DeliveryJobData } from './names.js';
@@ -13,9 +14,12 @@ export class DeliveryProducer {
   /** Each partner's delivery queue, by partner id. */
   readonly queues: Readonly<Record<Target, Queue<DeliveryJobData>>>;
 
-  constructor(connection: Redis, prefix: string, partners: readonly { id: Target; queue: string }[]) {
+  constructor(connection: RedisClient, keys: Keyspace, partners: readonly { id: Target; queue: string }[]) {
     this.queues = Object.fromEntries(
-      partners.map((p) => [p.id, new Queue<DeliveryJobData>(p.queue, { connection, prefix })]),
+      partners.map((p) => [
+        p.id,
+        new Queue<DeliveryJobData>(p.queue, { connection, prefix: keys.queue(p.queue) }),
+      ]),
     );
   }
 

@@ -3,7 +3,8 @@
  * worker process at start is idempotent: one schedule each, one run per tick.
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Keyspace } from '../src/redis-topology.js';
+import type { RedisClient } from '../src/redis.js';
 import type { Logger } from '../src/log.js';
 import type { OutageSink } from '../src/redis.js';
 import { isStoreUnavailable } from '../src/store/errors.js';
@@ -27,10 +28,10 @@ export interface Maintenance {
 }
 
 /** The maintenance queue with its job defaults (the workers' and the dashboard's Queue alike). */
-export function createMaintenanceQueue(connection: Redis, prefix: string): Queue {
+export function createMaintenanceQueue(connection: RedisClient, keys: Keyspace): Queue {
   return new Queue(MAINTENANCE_QUEUE, {
     connection,
-    prefix,
+    prefix: keys.queue(MAINTENANCE_QUEUE),
     defaultJobOptions: {
       removeOnComplete: JOB_RETENTION.maintenanceCompleted,
       removeOnFail: JOB_RETENTION.maintenanceFailed,
@@ -41,10 +42,10 @@ export function createMaintenanceQueue(connection: Redis, prefix: string): Queue
 export async function startMaintenance(
   deps: MaintenanceDeps,
   intervals: ScheduleIntervals,
-  options: { connection: Redis; prefix: string; log: Logger; lockMs: number; outages: OutageSink },
+  options: { connection: RedisClient; keys: Keyspace; log: Logger; lockMs: number; outages: OutageSink },
 ): Promise<Maintenance> {
-  const { connection, prefix, log, outages } = options;
-  const queue = createMaintenanceQueue(connection, prefix);
+  const { connection, keys, log, outages } = options;
+  const queue = createMaintenanceQueue(connection, keys);
   queue.on('error', (err) => {
     if (!outages.noteOutage(`queue:${MAINTENANCE_QUEUE}`, err)) log.error({ err }, 'maintenance queue error');
   });
@@ -59,7 +60,7 @@ export async function startMaintenance(
   }
   const worker = new Worker(MAINTENANCE_QUEUE, maintenanceProcessor(deps), {
     connection,
-    prefix,
+    prefix: keys.queue(MAINTENANCE_QUEUE),
     concurrency: 1,
     ...stallOptions(options.lockMs),
   });

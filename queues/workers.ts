@@ -4,7 +4,8 @@
  * so workers in every process stop taking that partner's jobs, and the half-open probe decides.
  */
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Keyspace } from '../src/redis-topology.js';
+import type { RedisClient } from '../src/redis.js';
 import type { Partner } from '../src/delivery/partner-set.js';
 import type { Target } from '../src/domain/transfer.js';
 import type { Metrics } from '../src/metrics.js';
@@ -18,8 +19,8 @@ import { deliveryProcessor } from './processors/deliver.js';
 
 export interface DeliveryWorkerOptions {
   metrics?: Metrics;
-  connection: Redis;
-  prefix: string;
+  connection: RedisClient;
+  keys: Keyspace;
   concurrency: number;
   breakerResetMs: number;
   /** JOB_LOCK_MS: how long a dead worker's jobs stay locked before they run again. */
@@ -43,7 +44,7 @@ export function startDeliveryWorkers(deps: DeliveryDeps, options: DeliveryWorker
     });
     const w = new Worker<DeliveryJobData>(partner.queue, processor, {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: options.keys.queue(partner.queue),
       concurrency: options.concurrency,
       ...stallOptions(options.lockMs),
       // While a breaker holds the queue, look again every few seconds rather than sleeping through the

@@ -8,7 +8,9 @@ import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState, CallObserver, PartnerOperation } from './delivery/partner-caller.js';
 import { STATES, type Target } from './domain/transfer.js';
+import type { TopologyView } from './redis.js';
 import { isStoreUnavailable } from './store/errors.js';
+import type { ReplicaAckStats } from './store/replicas.js';
 import type { TransferStore } from './store/transfer-store.js';
 import type { RetentionStatus, RetentionSweep } from './usecases/retention.js';
 
@@ -23,6 +25,10 @@ export interface MetricsSources {
   notifyQueue: Queue;
   /** The process's Redis connections (src/redis.ts RedisHealth). */
   redis?: { states(): Record<string, boolean>; readonly outageCount: number };
+  /** Which Redis the store writes to, and the primaries it followed (src/redis.ts TopologyWatch). */
+  topology?: { view(): TopologyView };
+  /** REDIS_MIN_REPLICAS_ACK confirmations (src/store/replicas.ts), when asked for. */
+  replicaAcks?: ReplicaAckStats;
 }
 
 /**
@@ -161,6 +167,38 @@ export class Metrics implements CallObserver {
         registers,
         collect() {
           for (const [connection, up] of Object.entries(redis.states())) this.set({ connection }, up ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'tgw_redis_topology_info',
+        help: 'The Redis the store writes to: mode (single, sentinel, cluster), the role its server reports, and the primary (host:port; on a cluster all of them)',
+        labelNames: ['mode', 'role', 'primary'],
+        registers,
+        collect() {
+          this.reset();
+          const view = sources.topology?.view();
+          if (view) this.set({ mode: view.mode, role: view.role, primary: view.primary }, 1);
+        },
+      });
+      new Counter({
+        name: 'tgw_redis_failovers_total',
+        help: 'Changes of Redis primary this process followed without a restart (failovers, reshardings)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(sources.topology?.view().failovers ?? 0);
+        },
+      });
+      new Counter({
+        name: 'tgw_redis_replica_acks_total',
+        help: 'Writes REDIS_MIN_REPLICAS_ACK replicas confirmed, or did not in time (refused: a request answered 503, or the outbox relay waiting to queue)',
+        labelNames: ['outcome'],
+        registers,
+        collect() {
+          this.reset();
+          const acks = sources.replicaAcks;
+          this.inc({ outcome: 'confirmed' }, acks?.confirmed ?? 0);
+          this.inc({ outcome: 'refused' }, acks?.refused ?? 0);
         },
       });
       new Counter({

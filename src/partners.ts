@@ -6,7 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { UnknownPartnerError } from '../adapters/partner.js';
 import type { PartnerRegistry } from '../adapters/registry.js';
 import type { Config } from './config/index.js';
@@ -14,6 +14,7 @@ import { PartnerCaller, type BreakerSettings, type CallObserver } from './delive
 import type { Partner, PartnerSet } from './delivery/partner-set.js';
 import { PartnerRateLimiter } from './delivery/rate-limiter.js';
 import type { Logger } from './log.js';
+import { keyspace } from './redis-topology.js';
 
 export interface Partners extends PartnerSet {
   breaker: BreakerSettings;
@@ -23,7 +24,7 @@ export interface Partners extends PartnerSet {
 export function buildPartners(
   config: Config,
   registry: PartnerRegistry,
-  redis: Redis,
+  redis: RedisClient,
   log: Logger,
   observer?: CallObserver,
 ): Partners {
@@ -39,15 +40,14 @@ export function buildPartners(
     rollingWindowMs: config.BREAKER_WINDOW_MS,
     callTimeoutMs: config.PARTNER_TIMEOUT_MS + 1_000,
   };
+  // The limits live beside the store's keys: `<prefix>:ratelimit:<id>` on one server (as always), in
+  // the store's hash tag on a cluster, so every key of the gateway's own is found under one tag.
+  const keyPrefix = keyspace(config.redis, config.REDIS_PREFIX).store;
   const byId = new Map<string, Partner>();
   for (const d of registry.all()) {
     const settings = config.partners[d.id];
     if (!settings) throw new UnknownPartnerError(d.id, Object.keys(config.partners));
-    const limiter = new PartnerRateLimiter(
-      redis,
-      `${config.REDIS_PREFIX}:ratelimit:${d.id}`,
-      settings.rateLimit,
-    );
+    const limiter = new PartnerRateLimiter(redis, `${keyPrefix}:ratelimit:${d.id}`, settings.rateLimit);
     byId.set(d.id, {
       id: d.id,
       label: d.label,

@@ -11,26 +11,103 @@
  * once per command or reconnect attempt. BullMQ's own connections (a worker's blocking connection)
  * report through `noteError`, and are cleared when the gateway's own clients are back.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './log.js';
-import { isStoreFull, isStoreUnavailable } from './store/errors.js';
+import type { RedisTopology } from './redis-topology.js';
+import { isStoreFull, isStoreUnavailable, StoreUnavailableError } from './store/errors.js';
 
-export type { Redis };
+export type { Redis, Cluster };
+/** A connection to the gateway's Redis, whatever its topology: one server or primary, or a cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** One server: a single Redis, the primary under Sentinel, or one node of a cluster. */
+export type RedisNode = Redis;
 
 export type RedisPurpose = 'api' | 'worker';
 
-export function createRedis(url: string, purpose: RedisPurpose, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+/**
+ * The servers that hold the data: the one server, or every primary of a cluster (as the client's slot
+ * map knows them). Commands about a server rather than a key (INFO, CONFIG, BGREWRITEAOF, SCAN) go to
+ * each of these: on a cluster, a keyless command sent through the client reaches one node at random.
+ */
+export function primaries(client: RedisClient): RedisNode[] {
+  if (!(client instanceof Cluster)) return [client];
+  const nodes = client.nodes('master');
+  // No slot map yet (still connecting, or every node lost): nothing can be asked.
+  if (nodes.length === 0) throw new StoreUnavailableError('no Redis Cluster primary is known yet');
+  return nodes;
+}
+
+/** Reconnect quickly at first, then every 2 s at most, for ever: an outage ends without a restart. */
+const reconnectDelay = (times: number) => Math.min(50 * times, 2_000);
+
+/**
+ * After a failover the old primary may come back as a replica while a connection still points at it:
+ * a write then fails with READONLY. Reconnecting (through the sentinels) finds the new primary, and
+ * the command is sent again there.
+ */
+const reconnectOnReadonly = (err: Error): 2 | false => (err.message.startsWith('READONLY') ? 2 : false);
+
+export function createRedis(
+  topology: RedisTopology,
+  purpose: RedisPurpose,
+  extra: RedisOptions = {},
+): RedisClient {
+  const common: RedisOptions = {
     maxRetriesPerRequest: purpose === 'worker' ? null : 2,
     // Commands issued in the same tick (many requests at once) leave in one socket write: on the
     // intake path the socket writes, not Redis, were the largest cost.
     enableAutoPipelining: purpose === 'api',
     enableReadyCheck: true,
     connectionName: `tgw-${purpose}`,
-    // Reconnect quickly at first, then every 2 s at most, for ever: an outage ends without a restart.
-    retryStrategy: (times) => Math.min(50 * times, 2_000),
+    retryStrategy: reconnectDelay,
+    reconnectOnError: reconnectOnReadonly,
     ...extra,
-  });
+  };
+  switch (topology.kind) {
+    case 'single':
+      return new Redis(topology.url, common);
+    case 'sentinel': {
+      const { auth } = topology;
+      return new Redis({
+        ...common,
+        sentinels: topology.sentinels,
+        name: topology.name,
+        role: 'master',
+        db: topology.db,
+        ...(auth.username ? { username: auth.username } : {}),
+        ...(auth.password ? { password: auth.password } : {}),
+        ...(auth.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+        ...(topology.sentinelPassword ? { sentinelPassword: topology.sentinelPassword } : {}),
+        // Ask the sentinels again at once when they announce a new primary, rather than waiting for
+        // the old connection to fail.
+        failoverDetector: true,
+        sentinelRetryStrategy: reconnectDelay,
+      });
+    }
+    case 'cluster': {
+      const { auth } = topology;
+      const { enableAutoPipelining, maxRetriesPerRequest, ...nodeOptions } = common;
+      return new Cluster(topology.nodes, {
+        enableAutoPipelining,
+        enableReadyCheck: true,
+        clusterRetryStrategy: reconnectDelay,
+        // A slot moved by a failover or a resharding: follow the redirections.
+        maxRedirections: 32,
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 500,
+        retryDelayOnTryAgain: 200,
+        scaleReads: 'master',
+        redisOptions: {
+          ...nodeOptions,
+          maxRetriesPerRequest,
+          ...(auth.username ? { username: auth.username } : {}),
+          ...(auth.password ? { password: auth.password } : {}),
+          ...(auth.tls ? { tls: {} } : {}),
+        },
+      });
+    }
+  }
 }
 
 /** Where BullMQ classes report their errors: true when it was a Redis outage (then already logged). */
@@ -41,7 +118,7 @@ export interface OutageSink {
 const DISCONNECTED = new Set(['reconnecting', 'close', 'end']);
 
 interface Watched {
-  client: Redis;
+  client: RedisClient;
   /** Counted for `available`: the request path cannot work without it. */
   essential: boolean;
 }
@@ -56,7 +133,7 @@ export class RedisHealth implements OutageSink {
   constructor(private readonly log: Logger) {}
 
   /** Attaches the listeners to a client of ours. `essential` ones decide `available`. */
-  watch(client: Redis, name: string, options: { essential?: boolean } = {}): Redis {
+  watch<C extends RedisClient>(client: C, name: string, options: { essential?: boolean } = {}): C {
     this.watched.set(name, { client, essential: options.essential ?? true });
     client.on('error', (err: unknown) => {
       if (!this.noteOutage(name, err)) this.log.error({ redis: name, err }, 'redis error');
@@ -113,7 +190,7 @@ export class RedisHealth implements OutageSink {
     return false;
   }
 
-  private restored(name: string, client: Redis): void {
+  private restored(name: string, client: RedisClient): void {
     const since = this.down.get(name);
     if (since === undefined) return;
     this.down.delete(name);
@@ -137,4 +214,92 @@ function describe(err: unknown): { name?: string; code?: string; message: string
   if (!(err instanceof Error)) return { message: String(err) };
   const code = (err as NodeJS.ErrnoException).code;
   return { name: err.name, ...(typeof code === 'string' ? { code } : {}), message: err.message };
+}
+
+/** What /readyz and /metrics say of the Redis the gateway writes to. */
+export interface TopologyView {
+  mode: RedisTopology['kind'];
+  /** What the server the store writes to says it is (ROLE): master, or slave when misdirected. */
+  role: string;
+  /** host:port of the primary written to; on a cluster every primary, sorted. */
+  primary: string;
+  /** Changes of primary this process followed since it started (a failover, a resharding). */
+  failovers: number;
+  /** Replicas connected to that primary, as it reported them (not on a cluster). */
+  replicas?: number;
+}
+
+/**
+ * Follows which server the store's connection writes to. Under Sentinel a failover shows as a new
+ * address on the next `ready`; on a cluster as a new set of primaries after a slot refresh. Each change
+ * is logged once and counted.
+ */
+export class TopologyWatch {
+  private primary = '';
+  private role = 'unknown';
+  private failovers = 0;
+  private replicas: number | undefined;
+
+  constructor(
+    private readonly mode: RedisTopology['kind'],
+    private readonly client: RedisClient,
+    private readonly log: Logger,
+  ) {
+    if (client instanceof Cluster) {
+      client.on('refresh', () => this.seen(clusterPrimaries(client), 'master'));
+      client.on('ready', () => this.seen(clusterPrimaries(client), 'master'));
+    } else {
+      client.on('ready', () => void this.readRole(client));
+    }
+  }
+
+  view(): TopologyView {
+    return {
+      mode: this.mode,
+      role: this.role,
+      primary: this.primary,
+      failovers: this.failovers,
+      ...(this.replicas === undefined ? {} : { replicas: this.replicas }),
+    };
+  }
+
+  /** ROLE of the server now: asked by readiness, so a gateway pointed at a replica is not ready. */
+  async refresh(): Promise<TopologyView> {
+    if (this.client instanceof Cluster) this.seen(clusterPrimaries(this.client), 'master');
+    else await this.readRole(this.client);
+    return this.view();
+  }
+
+  private async readRole(client: Redis): Promise<void> {
+    const address = client.stream
+      ? `${client.stream.remoteAddress ?? '?'}:${client.stream.remotePort ?? '?'}`
+      : '';
+    try {
+      const reply = (await client.call('ROLE')) as unknown[];
+      // A primary answers ["master", offset, [[host, port, offset], …]]: one entry per replica.
+      this.replicas = Array.isArray(reply[2]) ? reply[2].length : undefined;
+      const role = reply[0];
+      this.seen(address, typeof role === 'string' ? role : 'unknown');
+    } catch {
+      // Down again already: the outage is logged by RedisHealth; the next ready reads it.
+    }
+  }
+
+  private seen(primary: string, role: string): void {
+    this.role = role;
+    if (!primary || primary === this.primary) return;
+    if (this.primary) {
+      this.failovers += 1;
+      this.log.warn({ redis: this.mode, from: this.primary, to: primary }, 'redis primary changed');
+    }
+    this.primary = primary;
+  }
+}
+
+function clusterPrimaries(cluster: Cluster): string {
+  return cluster
+    .nodes('master')
+    .map((n) => `${n.options.host ?? '?'}:${n.options.port ?? '?'}`)
+    .sort()
+    .join(',');
 }

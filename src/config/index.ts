@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { builtInPartners, type PartnerRegistry } from '../../adapters/registry.js';
 import type { PartnerConfigBase, PartnerDescriptor } from '../../adapters/partner.js';
 import { checkRoutes, type Routes } from '../domain/routing.js';
+import type { RedisAuth, RedisTopology } from '../redis-topology.js';
 
 const scope = z.enum(['transfers:write', 'transfers:read', 'ops']);
 export type Scope = z.infer<typeof scope>;
@@ -80,6 +81,33 @@ const jsonObject = z.string().transform((raw, ctx): Record<string, unknown> => {
 });
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** An unset variable and an empty one mean the same: not given. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const hostPortList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'each must be host:port')
+          .transform((hp) => {
+            const at = hp.lastIndexOf(':');
+            return { host: hp.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(hp.slice(at + 1)) };
+          })
+          .refine((n) => n.port > 0 && n.port < 65536, 'port must be 1–65535'),
+      )
+      .min(1, 'at least one host:port'),
+  );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const coreSchema = z.object({
@@ -100,7 +128,26 @@ export const coreSchema = z.object({
   PORT: port.default(3000),
   /** Base URL the gateway is reached at, for Location headers and partner callbacks. */
   PUBLIC_URL: z.url().optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /**
+   * The one Redis (`redis://` or `rediss://`). With REDIS_SENTINELS or REDIS_CLUSTER_NODES it is
+   * optional and only lends its credentials, TLS (`rediss://`) and, under Sentinel, its database number.
+   */
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  /** Sentinel: the sentinels (`host:port,…`) that know the primary named REDIS_SENTINEL_NAME. */
+  REDIS_SENTINELS: optionalText.pipe(hostPortList.optional()),
+  REDIS_SENTINEL_NAME: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .optional(),
+  ),
+  REDIS_SENTINEL_PASSWORD: optionalText,
+  /** Redis Cluster: some of its nodes (`host:port,…`); the rest are discovered. */
+  REDIS_CLUSTER_NODES: optionalText.pipe(hostPortList.optional()),
+  /** Intake and callbacks answer only once this many replicas hold the write (Redis WAIT); 503 otherwise. */
+  REDIS_MIN_REPLICAS_ACK: z.coerce.number().int().min(0).max(16).default(0),
+  /** How long a request waits for those replicas before it answers 503. */
+  REDIS_REPLICAS_ACK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Prefix of every key the gateway writes, so several gateways can share one Redis. */
   REDIS_PREFIX: z
     .string()
@@ -255,6 +302,8 @@ export interface PartnerSettings {
 
 export type CoreConfig = z.infer<typeof coreSchema>;
 export type Config = Omit<CoreConfig, 'PROVINCE_ROUTES'> & {
+  /** Which Redis the gateway uses: one server, a Sentinel-watched primary, or a cluster. */
+  redis: RedisTopology;
   /** Every registered partner's settings, by partner id. */
   partners: Readonly<Record<string, PartnerSettings>>;
   /** Which partner serves which province code (the default table, or PROVINCE_ROUTES). */
@@ -312,6 +361,62 @@ function partnerSettings(
   return { id: d.id, config: config.data, callbackSecrets: secrets.data, rateLimit: rate.data };
 }
 
+/** The Redis topology the variables describe; a contradiction is a problem, never a guess. */
+const REDIS_VARIABLES = {
+  REDIS_URL: true,
+  REDIS_SENTINELS: true,
+  REDIS_SENTINEL_NAME: true,
+  REDIS_SENTINEL_PASSWORD: true,
+  REDIS_CLUSTER_NODES: true,
+} as const;
+
+function redisTopology(
+  core: Pick<CoreConfig, keyof typeof REDIS_VARIABLES>,
+  problems: string[],
+): RedisTopology | undefined {
+  const url = core.REDIS_URL ? new URL(core.REDIS_URL) : undefined;
+  const auth: RedisAuth = {
+    ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
+    tls: url?.protocol === 'rediss:',
+  };
+  const db = url && url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) {
+    problems.push('REDIS_URL: the path must be a database number');
+    return undefined;
+  }
+  if (core.REDIS_SENTINELS && core.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_SENTINELS, REDIS_CLUSTER_NODES: give one of them (Sentinel or Cluster), not both');
+    return undefined;
+  }
+  if (core.REDIS_SENTINELS) {
+    if (!core.REDIS_SENTINEL_NAME) {
+      problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the sentinels monitor)');
+      return undefined;
+    }
+    return {
+      kind: 'sentinel',
+      sentinels: core.REDIS_SENTINELS,
+      name: core.REDIS_SENTINEL_NAME,
+      ...(core.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: core.REDIS_SENTINEL_PASSWORD } : {}),
+      auth,
+      db,
+    };
+  }
+  if (core.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINEL_NAME: only with REDIS_SENTINELS');
+  if (core.REDIS_CLUSTER_NODES) {
+    if (db !== 0) problems.push('REDIS_URL: Redis Cluster has only database 0');
+    return { kind: 'cluster', nodes: core.REDIS_CLUSTER_NODES, auth };
+  }
+  if (!core.REDIS_URL) {
+    problems.push(
+      'REDIS_URL: required (or REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES)',
+    );
+    return undefined;
+  }
+  return { kind: 'single', url: core.REDIS_URL };
+}
+
 /**
  * Parses an environment (process.env by default) for the partners of `registry`. Throws ConfigError
  * listing every problem, the core's and every partner's.
@@ -343,7 +448,10 @@ export function loadConfig(
     if (checked.ok) routes = checked.routes;
     else problems.push(...checked.problems.map((p) => `PROVINCE_ROUTES: ${p}`));
   }
-  if (problems.length > 0 || !core.success || !routes) throw new ConfigError(problems);
+  // Read on its own, so a missing REDIS_URL is listed with every other problem.
+  const redisVars = coreSchema.pick(REDIS_VARIABLES).safeParse(env);
+  const redis = redisVars.success ? redisTopology(redisVars.data, problems) : undefined;
+  if (problems.length > 0 || !core.success || !routes || !redis) throw new ConfigError(problems);
   const { PROVINCE_ROUTES: _routes, ...rest } = core.data;
-  return { ...rest, partners, routes };
+  return { ...rest, partners, routes, redis };
 }

@@ -5,7 +5,8 @@
  * requests per second never answers 429 because of us. It limits partner requests, not jobs: a
  * national delivery that checks the org name and then submits takes two slots.
  */
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -32,7 +33,7 @@ export class PartnerRateLimiter {
   private readonly intervalUs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     requestsPerSecond: number,
   ) {

@@ -1,10 +1,11 @@
 /**
  * /healthz: the process is alive. /readyz: it can do its work — Redis answers, and Redis will not
  * silently evict queue data (BullMQ needs `maxmemory-policy noeviction`; anything else loses jobs
- * under memory pressure, so the gateway refuses readiness and says why).
+ * under memory pressure, so the gateway refuses readiness and says why). On a cluster every primary
+ * holds some of the data (the queues spread over them), so every primary is asked.
  */
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import { primaries, type RedisClient, type RedisNode, type TopologyView } from '../redis.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -12,8 +13,9 @@ export interface ReadinessCheck {
 }
 
 export function redisReadiness(
-  redis: Redis,
+  redis: RedisClient,
   status?: { available: boolean; states(): Record<string, boolean> },
+  topology?: { refresh(): Promise<TopologyView> },
 ): ReadinessCheck {
   return {
     name: 'redis',
@@ -25,18 +27,40 @@ export function redisReadiness(
           .map(([name]) => name);
         return { ok: false, detail: `Redis unreachable (connections down: ${down.join(', ')})` };
       }
-      // INFO rather than CONFIG GET: managed Redis services often rename or disable CONFIG.
-      const info = await redis.info('memory');
-      const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
-      if (policy !== 'noeviction') {
+      const evicting = await evictionProblem(redis);
+      if (evicting) return { ok: false, detail: evicting };
+      if (!topology) return { ok: true };
+      // A connection left on a demoted primary (now a replica) cannot write: not ready until it follows.
+      const view = await topology.refresh();
+      if (view.role !== 'master') {
         return {
           ok: false,
-          detail: `Redis maxmemory-policy is ${policy ?? 'unknown'}; it must be noeviction or queued jobs can be evicted`,
+          detail: { ...view, problem: `the server written to is a ${view.role}, not the primary` },
         };
       }
-      return { ok: true };
+      return { ok: true, detail: { ...view } };
     },
   };
+}
+
+/** Why a primary may evict data (its maxmemory-policy is not noeviction), or undefined when none may. */
+async function evictionProblem(redis: RedisClient): Promise<string | undefined> {
+  const nodes = primaries(redis);
+  const policies = await Promise.all(nodes.map((node) => evictionPolicy(node)));
+  const bad = policies.findIndex((policy) => policy !== 'noeviction');
+  if (bad < 0) return undefined;
+  const where = nodes.length > 1 ? ` on ${describeNode(nodes[bad])}` : '';
+  return `Redis maxmemory-policy is ${policies[bad] ?? 'unknown'}${where}; it must be noeviction or queued jobs can be evicted`;
+}
+
+/** INFO rather than CONFIG GET: managed Redis services often rename or disable CONFIG. */
+async function evictionPolicy(node: RedisNode): Promise<string | undefined> {
+  const info = await node.info('memory');
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+}
+
+function describeNode(node: RedisNode | undefined): string {
+  return `${node?.options.host ?? '?'}:${node?.options.port ?? '?'}`;
 }
 
 /**

@@ -46,6 +46,17 @@ const CONNECTION_MESSAGES = [
   'Command timed out',
 ];
 
+/**
+ * What ioredis reports while it looks for a server under Sentinel or on a cluster: the sentinels know
+ * no reachable primary yet (a failover in progress), or no node of the cluster answers.
+ */
+const TOPOLOGY_MESSAGES = [
+  'All sentinels are unreachable',
+  'Failed to refresh slots cache',
+  'None of startup nodes is available',
+  "Cluster isn't ready",
+];
+
 export function isStoreUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;
   if (!(err instanceof Error)) return false;
@@ -56,7 +67,10 @@ export function isStoreUnavailable(err: unknown): boolean {
   }
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-  return CONNECTION_MESSAGES.includes(err.message);
+  if (err.name === 'ClusterAllFailedError') return true;
+  return (
+    CONNECTION_MESSAGES.includes(err.message) || TOPOLOGY_MESSAGES.some((m) => err.message.startsWith(m))
+  );
 }
 
 /** An OOM reply: the store is full (noeviction). Unavailable to the caller, but an operator must act. */

@@ -8,8 +8,9 @@
  *   idx:finished      every finished transfer, scored by when it finished (expiry, export)
  *   retention:stats   totals and the last run, for /metrics, /v1/ops/retention and the CLI
  */
-import type { Redis, Result } from 'ioredis';
-import { STATES, type Target } from '../domain/transfer.js';
+import type { Result } from 'ioredis';
+import { primaries, type RedisClient, type RedisNode } from '../redis.js';
+import { STATES, TERMINAL_STATES, type Target } from '../domain/transfer.js';
 import { ADOPT_FINISHED, EXPIRE_RECORD, SWAP_RECORD } from './scripts.js';
 import type { TransferStore } from './transfer-store.js';
 
@@ -24,7 +25,7 @@ declare module 'ioredis' {
 }
 
 export type SwapOutcome = 'ok' | 'stale' | 'missing' | 'live' | 'not_due';
-export type ExpireOutcome = 'ok' | 'not_due' | 'live';
+export type ExpireOutcome = 'ok' | 'not_due' | 'live' | 'stale';
 
 /** A page of finished transfers: ids with when they finished (ms), oldest first. */
 export interface FinishedPage {
@@ -35,7 +36,7 @@ export interface FinishedPage {
 
 export class RetentionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly store: TransferStore,
   ) {
     redis.defineCommand('tgwSwapRecord', { numberOfKeys: 7, lua: SWAP_RECORD });
@@ -128,7 +129,8 @@ export class RetentionStore {
 
   /**
    * Deletes a finished transfer whose finishing time is at or before `cutoffMs`, with every index
-   * entry and the keys named (its idempotency key, its reminder markers).
+   * entry and the keys named (its idempotency key, its reminder markers). Its target's terminal-state
+   * indexes go with the keys: the script takes it out of the one its state names.
    */
   async expire(
     id: string,
@@ -151,13 +153,14 @@ export class RetentionStore {
       this.key('notify', 'outbox'),
       this.key('retention', 'stats'),
       state && target ? this.key('idx', 'st', state, target) : this.key('idx', 'st', '-'),
+      ...TERMINAL_STATES.map((s) => this.key('idx', 'st', s, target ?? '')),
       ...alsoDelete,
     ];
     const reply = await this.redis.tgwExpireRecord(
       keys.length,
       ...keys,
-      this.store.key(),
       id,
+      target ?? '',
       cutoffMs,
       read.version ?? 0,
     );
@@ -283,16 +286,23 @@ export class RetentionStore {
 
   /**
    * Asks Redis to rewrite its append-only file (BGREWRITEAOF), unless it keeps none. A Redis that
-   * refuses CONFIG (a managed service) is asked all the same.
+   * refuses CONFIG (a managed service) is asked all the same. On a cluster every primary is asked:
+   * the store's slot may have moved between primaries (a failover, a resharding) since the purge, and
+   * an old owner's file still holds what was erased.
    */
   async rewriteAof(): Promise<'requested' | 'aof_off'> {
-    try {
-      const [, appendonly] = (await this.redis.config('GET', 'appendonly')) as string[];
-      if (appendonly === 'no') return 'aof_off';
-    } catch (err) {
-      if (!/unknown command|NOPERM|not allowed/i.test((err as Error).message)) throw err;
-    }
-    await this.redis.bgrewriteaof();
-    return 'requested';
+    const results = await Promise.all(primaries(this.redis).map((node) => rewriteAofOn(node)));
+    return results.includes('requested') ? 'requested' : 'aof_off';
   }
+}
+
+async function rewriteAofOn(redis: RedisNode): Promise<'requested' | 'aof_off'> {
+  try {
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+    if (appendonly === 'no') return 'aof_off';
+  } catch (err) {
+    if (!/unknown command|NOPERM|not allowed/i.test((err as Error).message)) throw err;
+  }
+  await redis.bgrewriteaof();
+  return 'requested';
 }

@@ -1,16 +1,35 @@
 /**
  * Lua scripts: each store write is one script, so it is atomic (a crash or a concurrent request
- * sees all of it or none) and one round trip. Keys are built from the gateway's prefix inside the
- * scripts; the gateway supports a single Redis primary (with replicas or Sentinel), not Cluster.
+ * sees all of it or none) and one round trip.
+ *
+ * Every key a script touches arrives in KEYS, never built inside it from a prefix: Redis Cluster runs a
+ * script on the node that owns the slot of its KEYS, and only KEYS tell it (and the client) which slot
+ * that is; a key a script makes up itself is unsupported there (refused outright when another node
+ * owns it, and by proxies and stricter servers whatever its slot). ARGV carries values only. Where the key depends on what the script reads
+ * (a transfer's state index), the caller passes every candidate and the script picks among them. On a
+ * cluster the store's keys share one hash tag (src/redis-topology.ts), so every script's keys share
+ * one slot; on one server the key names are those every earlier version wrote.
  *
  * Every write to a transfer's hash increments its `rev`, so a step that computed a new form of the
  * record outside Redis (packing, purging: ./retention-store.ts) can swap it in only if nothing changed.
  */
-import { TERMINAL_STATES } from '../domain/transfer.js';
+import { STATES, TERMINAL_STATES } from '../domain/transfer.js';
 
 /** The terminal states, as the scripts test them: `string.find(TERMINAL, ',' .. state .. ',')`. */
 const TERMINAL = `,${TERMINAL_STATES.join(',')},`;
 const isTerminal = (v: string) => `string.find('${TERMINAL}', ',' .. ${v} .. ',', 1, true)`;
+
+/**
+ * A Lua table from state name to the position in KEYS of that state's index, for scripts that take a
+ * run of state-index keys (one per state of `states`, in that order) starting at KEYS[first].
+ */
+const indexTable = (name: string, states: readonly string[], first: number) =>
+  `local ${name} = {${states.map((s, i) => `['${s}'] = ${first + i}`).join(', ')}}`;
+
+/** TRANSITION's fixed keys; the target's state indexes follow, one per state in STATES order. */
+export const TRANSITION_FIXED_KEYS = 10;
+/** EXPIRE_RECORD's fixed keys; the target's terminal-state indexes follow, then the keys to delete. */
+export const EXPIRE_FIXED_KEYS = 13;
 
 /**
  * Create a transfer unless its idempotency key is taken. The record, its first event, its index
@@ -56,16 +75,21 @@ return {'created', ARGV[3]}
  * every change is refused, as by its `personalDataPurgedAt`.
  *
  * KEYS: transfer hash, events, notifications hash, notification outbox, dedupe key (ignored when TTL
- *       is 0), packed part
- * ARGV: key prefix, transfer id, allowed from-states (comma-separated, '*' = any), to-state or '',
- *       event JSON, updatedAt, notification type ('' = only on a state change), notification detail JSON,
- *       now (ms), dedupe TTL in seconds (0 = no dedupe), once field ('' = none), refuse-if field
- *       ('' = none), number N of set-if-absent pairs, then N set-if-absent field/value pairs, then hash
- *       field/value pairs to set
+ *       is 0), packed part, idx:overdue, idx:finished, retention:purge, retention:pack, then the
+ *       state indexes of the transfer's target (idx:st:<state>:<target>), one per state in STATES
+ *       order: the script moves the transfer from its current state's index to the new one's
+ * ARGV: transfer id, the target those state indexes belong to, allowed from-states (comma-separated,
+ *       '*' = any), to-state or '', event JSON, updatedAt, notification type ('' = only on a state
+ *       change), notification detail JSON, now (ms), dedupe TTL in seconds (0 = no dedupe), once field
+ *       ('' = none), refuse-if field ('' = none), number N of set-if-absent pairs, then N set-if-absent
+ *       field/value pairs, then hash field/value pairs to set
  * Returns {'ok', fromState, version, notified 0|1} | {'invalid', currentState} | {'missing'} |
- *   {'duplicate', state} | {'refused', state, field}
+ *   {'duplicate', state} | {'refused', state, field} | {'target', target}: a state change whose state
+ *   indexes were passed for another target than the transfer's; nothing was written, call again with
+ *   that target's indexes.
  */
 export const TRANSITION = `
+${indexTable('STATE_INDEX', STATES, TRANSITION_FIXED_KEYS + 1)}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then
   if redis.call('EXISTS', KEYS[6]) == 1 then return {'refused', '', 'personalDataPurgedAt'} end
@@ -88,26 +112,28 @@ if refuseIf ~= '' then
   if held and held ~= '' then return {'refused', state, refuseIf} end
 end
 local to = ARGV[4]
-local id = ARGV[2]
-local p = ARGV[1]
+local id = ARGV[1]
 local nowMs = tonumber(ARGV[9])
 local changed = to ~= '' and to ~= state
 if changed then
-  local target = redis.call('HGET', KEYS[1], 'target')
-  redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
-  redis.call('ZADD', p .. ':idx:st:' .. to .. ':' .. target, 0, id)
+  -- The state indexes passed are one target's: checked before anything is written.
+  local target = redis.call('HGET', KEYS[1], 'target') or ''
+  if target ~= ARGV[2] then return {'target', target} end
+  local fromIndex = STATE_INDEX[state]
+  if fromIndex then redis.call('ZREM', KEYS[fromIndex], id) end
+  redis.call('ZADD', KEYS[STATE_INDEX[to]], 0, id)
   redis.call('HSET', KEYS[1], 'state', to)
   -- Only a transfer awaiting its member's local report can be overdue.
-  redis.call('ZREM', p .. ':idx:overdue', id)
+  redis.call('ZREM', KEYS[7], id)
   if ${isTerminal('to')} then
     redis.call('HSET', KEYS[1], 'finishedAt', ARGV[6])
-    redis.call('ZADD', p .. ':idx:finished', nowMs, id)
-    redis.call('ZADD', p .. ':retention:purge', nowMs, id)
+    redis.call('ZADD', KEYS[8], nowMs, id)
+    redis.call('ZADD', KEYS[9], nowMs, id)
   elseif ${isTerminal('state')} then
     redis.call('HDEL', KEYS[1], 'finishedAt')
-    redis.call('ZREM', p .. ':idx:finished', id)
-    redis.call('ZREM', p .. ':retention:purge', id)
-    redis.call('ZREM', p .. ':retention:pack', id)
+    redis.call('ZREM', KEYS[8], id)
+    redis.call('ZREM', KEYS[9], id)
+    redis.call('ZREM', KEYS[10], id)
   end
 end
 if once ~= '' then redis.call('HSET', KEYS[1], once, ARGV[6]) end
@@ -124,7 +150,7 @@ local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('RPUSH', KEYS[2], ARGV[5])
 local final = redis.call('HGET', KEYS[1], 'state')
-if ${isTerminal('final')} then redis.call('ZADD', p .. ':retention:pack', nowMs, id) end
+if ${isTerminal('final')} then redis.call('ZADD', KEYS[10], nowMs, id) end
 local notified = 0
 local ntype = ARGV[7]
 if ntype == '' and changed then ntype = 'transfer.state_changed' end
@@ -209,13 +235,16 @@ return 'ok'
  * KEYS: hash, events, packed, notifications, idx:finished, retention:pack, retention:purge, idx:ref of
  *       its externalRef, idx:overdue, outbox, notification outbox, retention:stats (expiredTotal counts
  *       in the same step), its state index as read (a frozen transfer has no hash to read it from),
- *       then keys to delete (idempotency key, reminder markers)
- * ARGV: key prefix, transfer id, cutoff (ms), its version as read
- * Returns 'ok' | 'not_due' | 'live'
+ *       then the terminal-state indexes of its target (idx:st:<state>:<target>, one per state in
+ *       TERMINAL_STATES order: the script takes it out of the one its hash names), then keys to delete
+ *       (idempotency key, reminder markers)
+ * ARGV: transfer id, the target those terminal-state indexes belong to, cutoff (ms), its version as read
+ * Returns 'ok' | 'not_due' | 'live' | 'stale' (its hash names another target than the indexes passed:
+ *   nothing written, tried again at the next run)
  */
 export const EXPIRE_RECORD = `
-local p = ARGV[1]
-local id = ARGV[2]
+${indexTable('TERMINAL_INDEX', TERMINAL_STATES, EXPIRE_FIXED_KEYS + 1)}
+local id = ARGV[1]
 local score = redis.call('ZSCORE', KEYS[5], id)
 if not score or tonumber(score) > tonumber(ARGV[3]) then return 'not_due' end
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -225,8 +254,9 @@ if state then
     redis.call('ZREM', KEYS[5], id)
     return 'live'
   end
-  local target = redis.call('HGET', KEYS[1], 'target')
-  redis.call('ZREM', p .. ':idx:st:' .. state .. ':' .. target, id)
+  local target = redis.call('HGET', KEYS[1], 'target') or ''
+  if target ~= ARGV[2] then return 'stale' end
+  redis.call('ZREM', KEYS[TERMINAL_INDEX[state]], id)
   version = math.max(version, tonumber(redis.call('HGET', KEYS[1], 'version') or '0'))
 end
 redis.call('ZREM', KEYS[13], id)
@@ -234,7 +264,7 @@ for v = 1, version do redis.call('ZREM', KEYS[11], id .. ':' .. v) end
 for i = 8, 10 do redis.call('ZREM', KEYS[i], id) end
 for i = 5, 7 do redis.call('ZREM', KEYS[i], id) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-for i = 14, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = ${EXPIRE_FIXED_KEYS + TERMINAL_STATES.length + 1}, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('HINCRBY', KEYS[12], 'expiredTotal', 1)
 return 'ok'
 `;

@@ -11,12 +11,20 @@
  * Finished transfers are also in `idx:finished`, scored by when they finished (retention, export).
  */
 import { createHash } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { STATES, type TransferEvent, type TransferState, type Target } from '../domain/transfer.js';
 import type { TransferDoc } from './types.js';
 import { readFacts, type TransferFacts } from './facts.js';
 import { unpack } from './packing.js';
-import { CREATE_TRANSFER, TRANSITION, UPDATE_FIELDS } from './scripts.js';
+import { CREATE_TRANSFER, TRANSITION, TRANSITION_FIXED_KEYS, UPDATE_FIELDS } from './scripts.js';
+
+/**
+ * How many transfers' targets a store remembers. A transfer's target never changes, and TRANSITION
+ * needs it to name the state indexes it moves the transfer between; a use case has nearly always just
+ * read the transfer, so its target is known. A miss costs one more round trip (the script names it).
+ */
+const REMEMBERED_TARGETS = 20_000;
 
 export interface StoredTransfer {
   doc: TransferDoc;
@@ -109,17 +117,22 @@ declare module 'ioredis' {
 }
 
 export class TransferStore {
+  private readonly targetOf = new Map<string, Target>();
+
   /**
    * @param targets the partner ids: a list that filters on less than state and target merges the
    *   per-state-and-target indexes of these.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly targets: readonly Target[],
   ) {
     redis.defineCommand('tgwCreateTransfer', { numberOfKeys: 6, lua: CREATE_TRANSFER });
-    redis.defineCommand('tgwTransition', { numberOfKeys: 6, lua: TRANSITION });
+    redis.defineCommand('tgwTransition', {
+      numberOfKeys: TRANSITION_FIXED_KEYS + STATES.length,
+      lua: TRANSITION,
+    });
     redis.defineCommand('tgwUpdateFields', { numberOfKeys: 1, lua: UPDATE_FIELDS });
   }
 
@@ -170,7 +183,10 @@ export class TransferStore {
       ...['doc', JSON.stringify(doc), 'pii', piiSealed, 'idem', idemRef, 'state', 'accepted'],
       ...['target', doc.target, 'updatedAt', doc.createdAt, 'version', 1, 'attempts', 0, 'generation', 1],
     );
-    if (status === 'created') return { created: true };
+    if (status === 'created') {
+      this.rememberTarget(id, doc.target);
+      return { created: true };
+    }
     return { created: false, existing: JSON.parse(value) as IdempotencyRecord };
   }
 
@@ -191,6 +207,7 @@ export class TransferStore {
     );
     // A frozen transfer (purged) has no hash: its packed part holds it all.
     if (!hash.state && !packed) return null;
+    this.rememberTarget(id, hash.target);
     return { hash, events, packed };
   }
 
@@ -210,22 +227,44 @@ export class TransferStore {
     for (let i = 0; i < ids.length; i += 1) {
       const hash = results[2 * i] as Record<string, string>;
       const packed = results[2 * i + 1] as Buffer | null;
+      this.rememberTarget(ids[i] ?? '', hash.target);
       if (hash.state || packed) out.push(toStored({ hash, events: [], packed }, false));
     }
     return out;
   }
 
+  /**
+   * Applies one change atomically (TRANSITION). The script is given the state indexes of the target
+   * this store believes the transfer has; if it was not known (or, impossibly, wrong) the script
+   * writes nothing and names the target, and the change is sent again with that target's indexes.
+   */
   async transition(id: string, req: TransitionRequest): Promise<TransitionOutcome> {
+    let target = this.targetOf.get(id) ?? '';
+    let reply = await this.runTransition(id, target, req);
+    if (reply[0] === 'target') {
+      target = reply[1] ?? '';
+      this.rememberTarget(id, target);
+      reply = await this.runTransition(id, target, req);
+    }
+    return toOutcome(reply);
+  }
+
+  private runTransition(id: string, target: Target, req: TransitionRequest): Promise<string[]> {
     const set = Object.entries(req.set ?? {}).flat();
-    const reply = await this.redis.tgwTransition(
+    return this.redis.tgwTransition(
       this.key('trf', id),
       this.key('trf', id, 'events'),
       this.key('trf', id, 'notifications'),
       this.key('notify', 'outbox'),
       this.key('dedupe', req.dedupe?.key ?? 'none'),
       this.key('trf', id, 'packed'),
-      this.prefix,
+      this.key('idx', 'overdue'),
+      this.key('idx', 'finished'),
+      this.key('retention', 'purge'),
+      this.key('retention', 'pack'),
+      ...STATES.map((state) => this.key('idx', 'st', state, target)),
       id,
+      target,
       req.from === '*' ? '*' : req.from.join(','),
       req.to ?? '',
       JSON.stringify(req.event),
@@ -240,21 +279,16 @@ export class TransferStore {
       ...Object.entries(req.setIfAbsent ?? {}).flat(),
       ...set,
     );
-    if (reply[0] === 'ok') {
-      return {
-        ok: true,
-        previousState: reply[1] as TransferState,
-        version: Number(reply[2]),
-        notified: reply[3] === '1',
-      };
+  }
+
+  /** Remembers a transfer's target (it never changes), forgetting the oldest beyond the bound. */
+  private rememberTarget(id: string, target: Target | undefined): void {
+    if (!target || this.targetOf.get(id) === target) return;
+    if (this.targetOf.size >= REMEMBERED_TARGETS) {
+      const oldest = this.targetOf.keys().next().value;
+      if (oldest !== undefined) this.targetOf.delete(oldest);
     }
-    if (reply[0] === 'invalid')
-      return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
-    if (reply[0] === 'duplicate')
-      return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
-    if (reply[0] === 'refused')
-      return { ok: false, reason: 'refused', currentState: reply[1] as TransferState, field: reply[2] ?? '' };
-    return { ok: false, reason: 'missing' };
+    this.targetOf.set(id, target);
   }
 
   /** Sets bookkeeping fields of an existing transfer: no event, no version, no notification. */
@@ -402,6 +436,29 @@ export class TransferStore {
   async removeNotificationFromOutbox(transferId: string, seq: number): Promise<void> {
     await this.redis.zrem(this.key('notify', 'outbox'), `${transferId}:${seq}`);
   }
+}
+
+/**
+ * TRANSITION's reply as an outcome. 'target' after the second try would mean the transfer's target
+ * changed in between, which nothing does: an error, not an outcome.
+ */
+function toOutcome(reply: string[]): TransitionOutcome {
+  if (reply[0] === 'target') throw new Error(`the transfer's target changed to ${reply[1] ?? ''}`);
+  if (reply[0] === 'ok') {
+    return {
+      ok: true,
+      previousState: reply[1] as TransferState,
+      version: Number(reply[2]),
+      notified: reply[3] === '1',
+    };
+  }
+  if (reply[0] === 'invalid')
+    return { ok: false, reason: 'invalid', currentState: reply[1] as TransferState };
+  if (reply[0] === 'duplicate')
+    return { ok: false, reason: 'duplicate', currentState: reply[1] as TransferState };
+  if (reply[0] === 'refused')
+    return { ok: false, reason: 'refused', currentState: reply[1] as TransferState, field: reply[2] ?? '' };
+  return { ok: false, reason: 'missing' };
 }
 
 /**

@@ -33,7 +33,11 @@ beforeAll(async () => {
   });
   reader = new Reader(cluster);
   redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: null });
-  producer = new DeliveryProducer(redis, cluster.env.REDIS_PREFIX!, builtInPartners.all());
+  producer = new DeliveryProducer(
+    redis,
+    { store: cluster.env.REDIS_PREFIX!, queue: () => cluster.env.REDIS_PREFIX! },
+    builtInPartners.all(),
+  );
 }, 120_000);
 afterAll(async () => {
   await producer?.close();

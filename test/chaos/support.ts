@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import type { SimRecord } from '../../adapters/sim/types.js';
 import type { Target } from '../../src/domain/transfer.js';
 import { TransferStore, type StoredTransfer } from '../../src/store/transfer-store.js';
@@ -148,13 +148,12 @@ export class Client {
 
 /** Reads transfers straight from the cluster's Redis (waiting through a restart). */
 export class Reader {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly store: TransferStore;
 
   constructor(cluster: Cluster) {
-    this.redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.redis.on('error', () => undefined);
-    this.store = new TransferStore(this.redis, cluster.env.REDIS_PREFIX ?? 'tgw', TARGETS);
+    this.redis = cluster.connect();
+    this.store = new TransferStore(this.redis, cluster.keys.store, TARGETS);
   }
 
   async transfers(ids: readonly string[]): Promise<StoredTransfer[]> {

@@ -8,7 +8,8 @@
  *   inside an adapter, not a partner failure.
  * - `bad_pii`: the sealed personal data does not open (PiiDecryptionError), before the adapter is called.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
+import { primaryOnly } from '../../src/store/replicas.js';
 import { builtInPartners } from '../../adapters/registry.js';
 import { BackgroundTasks } from '../../src/background.js';
 import { validateCreateTransfer } from '../../src/domain/intake.js';
@@ -23,7 +24,7 @@ import { transferBody } from './bodies.js';
 export type PoisonKind = 'bad_org_name' | 'bad_pii';
 
 export interface PoisonDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: TransferStore;
   cipher: PiiCipher;
@@ -48,6 +49,7 @@ export async function storePoison(deps: PoisonDeps, kind: PoisonKind, n: number)
       store: deps.store,
       cipher: deps.cipher,
       queue: nowhere,
+      durability: primaryOnly,
       clock: systemClock,
       log: createLogger('silent'),
       idempotencyTtlSeconds: 3600,
