@@ -28,7 +28,9 @@ import { Authenticator } from './http/auth.js';
 import { breakerReadiness, redisReadiness } from './http/health.js';
 import { createLogger, type Logger } from './log.js';
 import { NotificationSender } from './notify/sender.js';
-import { createRedis, RedisHealth, type Redis } from './redis.js';
+import { keyspace } from './redis-topology.js';
+import { primaryOnly, ReplicaAcks, type Durability } from './store/replicas.js';
+import { createRedis, RedisHealth, TopologyWatch, type RedisClient } from './redis.js';
 import { buildPartners, type Partners } from './partners.js';
 import { TransferStore } from './store/transfer-store.js';
 import type { ActionDeps } from './usecases/cancel-retry.js';
@@ -61,7 +63,7 @@ export interface Gateway {
   /** The HTTP application, when the role serves HTTP (tests read its routes). */
   app?: Express;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   store: TransferStore;
   producer: DeliveryProducer;
   notifications: NotificationProducer;
@@ -88,14 +90,34 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const log = options.log ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
   const clock = options.clock ?? systemClock;
   const health = new RedisHealth(log);
-  const redis = health.watch(createRedis(config.REDIS_URL, 'api'), 'store');
-  const queueConnection = health.watch(createRedis(config.REDIS_URL, 'worker'), 'queues');
+  const keys = keyspace(config.redis, config.REDIS_PREFIX);
+  const redis = health.watch(createRedis(config.redis, 'api'), 'store');
+  const queueConnection = health.watch(createRedis(config.redis, 'worker'), 'queues');
   // Producers (adding jobs on the request path) share an auto-pipelined connection of their own.
-  const producerConnection = health.watch(createRedis(config.REDIS_URL, 'api'), 'producer');
+  const producerConnection = health.watch(createRedis(config.redis, 'api'), 'producer');
+  // REDIS_MIN_REPLICAS_ACK ≥ 1: requests confirm their writes through a connection of its own, whose
+  // WAIT never holds up the pipelined ones.
+  const ackConnection =
+    config.REDIS_MIN_REPLICAS_ACK > 0
+      ? health.watch(
+          createRedis(config.redis, 'api', { enableAutoPipelining: false, connectionName: 'tgw-acks' }),
+          'acks',
+        )
+      : undefined;
+  const topology = new TopologyWatch(config.redis.kind, redis, log);
+  const acks = ackConnection
+    ? new ReplicaAcks(
+        ackConnection,
+        `${keys.store}:replicas-ack`,
+        config.REDIS_MIN_REPLICAS_ACK,
+        config.REDIS_REPLICAS_ACK_TIMEOUT_MS,
+      )
+    : undefined;
+  const durability: Durability = acks ?? primaryOnly;
   const registry = options.registry ?? builtInPartners;
-  const store = new TransferStore(redis, config.REDIS_PREFIX, registry.ids);
-  const producer = new DeliveryProducer(producerConnection, config.REDIS_PREFIX, registry.all());
-  const notifications = new NotificationProducer(producerConnection, config.REDIS_PREFIX);
+  const store = new TransferStore(redis, keys.store, registry.ids);
+  const producer = new DeliveryProducer(producerConnection, keys, registry.all());
+  const notifications = new NotificationProducer(producerConnection, keys);
   const transitions = new Transitions(store, notifications, log);
   const cipher = new PiiCipher(config.PII_KEYS);
   const background = new BackgroundTasks();
@@ -107,15 +129,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_HOURS * 3600,
     background,
+    durability,
     routes: config.routes,
     isPartner: (id) => registry.has(id),
   };
   const relay = new OutboxRelay(store, producer, notifications, clock, log, {
     graceMs: config.OUTBOX_GRACE_MS,
     intervalMs: config.OUTBOX_SWEEP_MS,
+    durability,
   });
   // The dashboard and the metrics show the maintenance queue even where no maintenance worker runs.
-  const maintenanceQueue = createMaintenanceQueue(queueConnection, config.REDIS_PREFIX);
+  const maintenanceQueue = createMaintenanceQueue(queueConnection, keys);
   const deliveryQueues = Object.values(producer.queues);
   const metrics = new Metrics({
     store,
@@ -123,6 +147,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     queues: [...deliveryQueues, notifications.queue, maintenanceQueue],
     notifyQueue: notifications.queue,
     redis: health,
+    topology,
+    ...(acks ? { replicaAcks: acks.stats } : {}),
   });
   const partners = buildPartners(config, registry, redis, log, metrics);
   for (const p of partners.all()) p.caller.onStateChange((state) => metrics.breakerChanged(p.id, state));
@@ -197,7 +223,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     });
   }
   const readiness = [
-    redisReadiness(redis, health),
+    redisReadiness(redis, health, topology),
     breakerReadiness(() =>
       Object.fromEntries(partners.all().map((p) => [p.id, `breaker ${p.caller.state}`])),
     ),
@@ -222,6 +248,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         store,
         log,
         secretsOf: (target) => config.partners[target]?.callbackSecrets ?? [],
+        durability,
         onOutcome: (target, outcome) => metrics.callbacks.inc({ target, outcome }),
       },
       dashboard: {
@@ -288,7 +315,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       { store, sender, log },
       {
         connection: queueConnection,
-        prefix: config.REDIS_PREFIX,
+        keys,
         lockMs: config.JOB_LOCK_MS,
         outages: health,
         ...tuning,
@@ -302,7 +329,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     deliveryWorkers = startDeliveryWorkers(delivery, {
       metrics,
       connection: queueConnection,
-      prefix: config.REDIS_PREFIX,
+      keys,
       concurrency: config.DELIVERY_CONCURRENCY,
       breakerResetMs: config.BREAKER_RESET_MS,
       lockMs: config.JOB_LOCK_MS,
@@ -320,7 +347,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       },
       {
         connection: queueConnection,
-        prefix: config.REDIS_PREFIX,
+        keys,
         log,
         lockMs: config.JOB_LOCK_MS,
         outages: health,
@@ -365,7 +392,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await Promise.all([notifyWorker?.close(), deliveryWorkers?.close(), maintenance?.close()]);
       partners.shutdown();
       await Promise.all([producer.close(), notifications.close(), maintenanceQueue.close()]);
-      await Promise.all([redis.quit(), queueConnection.quit(), producerConnection.quit()]);
+      await Promise.all([
+        redis.quit(),
+        queueConnection.quit(),
+        producerConnection.quit(),
+        ...(ackConnection ? [ackConnection.quit()] : []),
+      ]);
     },
   };
 }

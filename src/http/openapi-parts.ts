@@ -123,7 +123,7 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
     'fields are missing or wrong, or hold characters no partner can use (control, bidirectional or invisible format characters, unpaired surrogates, U+FFFD); `errors` lists each with its own code',
   INTERNAL: 'an unexpected error; it was logged, nothing is revealed',
   SERVICE_UNAVAILABLE:
-    'the gateway cannot reach its store right now; nothing was changed: retry after `Retry-After` seconds (intake: with the same Idempotency-Key)',
+    'the gateway cannot reach its store right now, or (with REDIS_MIN_REPLICAS_ACK) too few replicas confirmed the write in time: nothing is acknowledged; retry after `Retry-After` seconds (intake: with the same Idempotency-Key, which finds a transfer already stored)',
   NOT_FOUND: 'no such route',
   IDEMPOTENCY_KEY_REQUIRED: 'the Idempotency-Key header is missing or not 1–255 visible ASCII characters',
   IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with a different body',

@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorKind, type FieldError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { isStoreFull, isStoreUnavailable } from '../store/errors.js';
+import { ReplicasNotConfirmedError } from '../store/replicas.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 422,
@@ -71,6 +72,17 @@ export function storeUnavailable(): AppError {
     'unavailable',
     'SERVICE_UNAVAILABLE',
     'the gateway cannot reach its store right now; nothing was changed, try again shortly',
+    undefined,
+    { retryAfterSeconds: RETRY_AFTER_S },
+  );
+}
+
+/** Written to the primary, but fewer replicas confirmed it than REDIS_MIN_REPLICAS_ACK asks for. */
+export function replicasNotConfirmed(): AppError {
+  return new AppError(
+    'unavailable',
+    'SERVICE_UNAVAILABLE',
+    'the store could not confirm the write on enough replicas in time; it is not acknowledged: try again shortly (intake: with the same Idempotency-Key, which finds the transfer if it was stored)',
     undefined,
     { retryAfterSeconds: RETRY_AFTER_S },
   );
@@ -159,7 +171,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         fullLoggedAt = Date.now();
         log.error({ err: (err as Error).message }, 'redis is out of memory: requests refused with 503');
       }
-      sendProblem(res, storeUnavailable());
+      sendProblem(
+        res,
+        err instanceof ReplicasNotConfirmedError ? replicasNotConfirmed() : storeUnavailable(),
+      );
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'unhandled error');

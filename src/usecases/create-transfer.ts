@@ -14,6 +14,7 @@ import { maskIdNumber, maskName, maskPhone } from '../domain/masking.js';
 import type { TransferEvent } from '../domain/transfer.js';
 import type { ValidatedTransfer } from '../domain/intake.js';
 import type { Logger } from '../log.js';
+import type { Durability } from '../store/replicas.js';
 import type { StoredTransfer, TransferStore } from '../store/transfer-store.js';
 import type { TransferDoc, TransferPii } from '../store/types.js';
 import { stableStringify } from './stable-json.js';
@@ -30,6 +31,8 @@ export interface IntakeDeps {
   log: Logger;
   idempotencyTtlSeconds: number;
   background: BackgroundTasks;
+  /** Confirms the write reached the replicas REDIS_MIN_REPLICAS_ACK asks for, before the 202. */
+  durability: Durability;
 }
 
 export interface IntakeResult {
@@ -77,9 +80,14 @@ export async function createTransfer(
         'this Idempotency-Key was already used with a different request body',
       );
     }
+    // Its first answer may have been a 503 for want of replicas: confirmed before it is queued.
+    await deps.durability.confirm();
     return { transfer: await replay(deps, outcome.existing.transferId), replayed: true };
   }
 
+  // On enough replicas before it is queued, when asked: a partner never receives a transfer that a
+  // failover could then make the gateway forget (the outbox entry queues it if the job add is lost).
+  await deps.durability.confirm();
   await deps.queue.enqueue(id, doc.target, 1);
   // Not awaited: if this is lost, the relay finds the entry and re-adds the (deduplicated) job.
   deps.background.track(

@@ -8,6 +8,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { isStoreUnavailable } from '../store/errors.js';
+import { primaryOnly, type Durability } from '../store/replicas.js';
 import type { TransferStore } from '../store/transfer-store.js';
 import type { Enqueuer } from './create-transfer.js';
 import type { NotificationEnqueuer } from './transitions.js';
@@ -16,6 +17,8 @@ export interface RelayOptions {
   graceMs: number;
   intervalMs: number;
   batch?: number;
+  /** A transfer is queued only once the replicas REDIS_MIN_REPLICAS_ACK asks for hold it. */
+  durability?: Durability;
 }
 
 export class OutboxRelay {
@@ -52,6 +55,9 @@ export class OutboxRelay {
       new Date(this.clock.now().getTime() - this.options.graceMs),
       this.options.batch ?? 200,
     );
+    if (due.length === 0) return 0;
+    // Left behind by a 503 for want of replicas, perhaps: queued only once they hold it.
+    await (this.options.durability ?? primaryOnly).confirm();
     const found = new Map((await this.store.getMany(due)).map((t) => [t.doc.id, t]));
     let queued = 0;
     for (const id of due) {

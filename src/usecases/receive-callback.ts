@@ -12,6 +12,7 @@ import { CALLBACK_DEDUPE_SECONDS } from '../domain/retention.js';
 import { TRANSFER_ID } from '../domain/ids.js';
 import type { Target } from '../domain/transfer.js';
 import type { Logger } from '../log.js';
+import type { Durability } from '../store/replicas.js';
 import type { TransferStore } from '../store/transfer-store.js';
 import { verifyWebhook, WebhookVerificationError } from '../webhooks/standard-webhooks.js';
 import { applyPartnerWord, type ApplyDeps } from './apply-partner-event.js';
@@ -22,6 +23,8 @@ export interface CallbackDeps extends ApplyDeps {
   /** The Standard Webhooks secrets a partner's callbacks may be signed with (several in a rotation). */
   secretsOf(target: Target): readonly string[];
   log: Logger;
+  /** Confirms the write reached the replicas REDIS_MIN_REPLICAS_ACK asks for, before the 204. */
+  durability: Durability;
   /** Outcome counter for metrics: applied, duplicate, ignored, or refused:<reason>. */
   onOutcome?: (target: Target, outcome: string) => void;
 }
@@ -116,6 +119,8 @@ export async function receiveCallback(deps: CallbackDeps, cb: IncomingCallback):
     count('refused:invalid_transition');
     throw new AppError('conflict', 'INVALID_TRANSITION', result.detail);
   }
+  // A duplicate is confirmed too: its first delivery may have been answered 503 for want of replicas.
+  await deps.durability.confirm();
   const outcome = result.result === 'applied' ? 'applied' : 'duplicate';
   count(outcome);
   deps.log.info(
