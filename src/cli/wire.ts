@@ -61,6 +61,7 @@ export const TargetStatus = z.looseObject({
   paused: z.boolean(),
   breaker: z.string(),
   breakerNextProbeMs: z.number().optional(),
+  heldMs: z.number().optional(),
   counts: z.record(z.string(), z.number()),
 });
 export type TargetStatus = z.infer<typeof TargetStatus>;

@@ -12,6 +12,13 @@ function breakerText(s: TargetStatus): string {
   return s.breaker === 'open' && probeMs > 0 ? `open (probe in ${Math.ceil(probeMs / 1000)} s)` : s.breaker;
 }
 
+/** Paused by an operator, held by a breaker opened in some worker process (shared in Redis), or running. */
+function deliveryText(s: TargetStatus): string {
+  if (s.paused) return 'PAUSED';
+  const heldMs = s.heldMs ?? 0;
+  return heldMs > 0 ? `held ${Math.ceil(heldMs / 1000)} s` : 'running';
+}
+
 const STATUS = ['targets'];
 const status: Command = {
   path: STATUS,
@@ -23,7 +30,8 @@ const status: Command = {
   --json   print the status as the API answers it
 
 The breaker state is the one held by the gateway process that answered (each process keeps its own);
-a pause holds for every process.`,
+a pause holds for every process, and so does the hold an open breaker in any worker puts on the queue
+(DELIVERY shows "held N s").`,
   async run(ctx, args) {
     const { values, positionals } = parseCommand(STATUS, args, { json: { type: 'boolean' } });
     if (positionals.length > 0) {
@@ -36,7 +44,7 @@ a pause holds for every process.`,
     }
     const rows = items.map((s) => [
       s.target,
-      s.paused ? 'PAUSED' : 'running',
+      deliveryText(s),
       breakerText(s),
       ...COUNTS.map((c) => String(s.counts[c] ?? 0)),
     ]);

@@ -5,7 +5,8 @@
  * A pause is BullMQ's queue-wide pause, held in Redis: every worker process stops taking that target's
  * jobs (jobs already running finish), new transfers are accepted and wait in the queue, and a resume
  * lets them run. The breaker state, by contrast, lives in each process (opossum), so it is reported as
- * this process sees it.
+ * this process sees it; the hold an open breaker puts on the queue is in Redis, so `heldMs` is what
+ * every process sees (an API process that sends nothing still shows a worker's open breaker).
  */
 import type { Queue } from 'bullmq';
 import { Router } from 'express';
@@ -51,13 +52,18 @@ function targetOf(deps: OpsDeps, raw: unknown): Target {
 async function targetStatus(deps: OpsDeps, target: Target): Promise<z.output<typeof TargetStatus>> {
   const queue = deps.queues.queue(target);
   const { caller } = deps.partners.get(target);
-  const [paused, raw] = await Promise.all([queue.isPaused(), queue.getJobCounts(...COUNTED_JOB_STATES)]);
+  const [paused, heldMs, raw] = await Promise.all([
+    queue.isPaused(),
+    queue.getRateLimitTtl(),
+    queue.getJobCounts(...COUNTED_JOB_STATES),
+  ]);
   const n = (state: (typeof COUNTED_JOB_STATES)[number]) => raw[state] ?? 0;
   return {
     target,
     paused,
     breaker: caller.state,
     breakerNextProbeMs: Math.round(caller.remainingOpenMs),
+    heldMs: Math.max(0, Math.round(heldMs)),
     counts: {
       waiting: n('waiting'),
       active: n('active'),

@@ -35,6 +35,10 @@ export const TargetStatus = z
     breakerNextProbeMs: z.number().int().min(0).meta({
       description: 'open breaker: milliseconds until a probe may pass (same process); 0 otherwise',
     }),
+    heldMs: z.number().int().min(0).meta({
+      description:
+        "milliseconds until any worker process takes this target's jobs again: a breaker opened in some process (or the partner's Retry-After) holds the whole queue in the store; 0 when not held",
+    }),
     counts: z
       .object({
         waiting: count('queued, ready to run (also while paused)'),
