@@ -60,6 +60,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Real Sentinel groups and Redis Clusters (scripts/lib/redis-topology.ts): primaries SIGKILLed,
+        // failovers timed. Size set by HA_SCALE: `quick` (default) or `full` (npm run test:ha).
+        test: {
+          name: 'ha',
+          include: ['test/ha/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+          testTimeout: 20 * 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

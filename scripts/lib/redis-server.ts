@@ -1,7 +1,8 @@
 /**
  * Starts a private redis-server as a child process (never daemonized), on 127.0.0.1 and a given or free
- * port, with every setting on the command line (no conf file). Used by the test global setup, the demo
- * and the benchmark. `REDIS_SERVER` may name another redis-server binary.
+ * port, with every setting on the command line (no conf file unless `configFile` is given: Sentinel needs
+ * one). Used by the test global setup, the demo, the benchmark and ./redis-topology.ts (Sentinel and
+ * Cluster). `REDIS_SERVER` may name another redis-server binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -26,6 +27,19 @@ export interface StartRedisOptions {
   detached?: boolean;
   /** How long to wait for the first PONG (default 10 s). */
   timeoutMs?: number;
+  /**
+   * A config file, given to redis-server before every other argument (the command line still wins over
+   * it). Sentinel requires one, and CONFIG REWRITE (which Sentinel sends after changing a node's role)
+   * needs one to persist anything. Default: none.
+   */
+  configFile?: string;
+  /**
+   * Run as Redis Sentinel (`--sentinel`; needs `configFile`, which Sentinel rewrites). The data settings
+   * (AOF, eviction policy, snapshots) are then left off the command line. Default false.
+   */
+  sentinel?: boolean;
+  /** Appended to the command line after every other setting, e.g. `['--replicaof', '127.0.0.1', '6379']`. */
+  extraArgs?: string[];
 }
 
 export interface RedisHandle {
@@ -144,17 +158,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function redisArgs(port: number, dir: string, options: StartRedisOptions): string[] {
   // prettier-ignore
-  return [
-    '--port', String(port),
-    '--bind', HOST,
-    '--dir', dir,
+  const data = options.sentinel ? [] : [
     '--appendonly', options.appendonly === false ? 'no' : 'yes',
     '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction',
     '--save', '',
+  ];
+  // prettier-ignore
+  return [
+    ...(options.configFile !== undefined ? [resolve(options.configFile)] : []),
+    ...(options.sentinel ? ['--sentinel'] : []),
+    '--port', String(port),
+    '--bind', HOST,
+    '--dir', dir,
+    ...data,
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--loglevel', options.loglevel ?? 'notice',
+    ...(options.extraArgs ?? []),
   ];
 }
 
@@ -169,6 +190,15 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/**
+ * If our process exits without stopping a Redis (a crash, process.exit), take it down with us. One
+ * `exit` listener for every server, so that a topology of many does not trip MaxListenersExceeded.
+ */
+const onExit = new Set<() => void>();
+process.once('exit', () => {
+  for (const kill of onExit) kill();
+});
+
 async function startOnce(port: number, dir: string, options: StartRedisOptions): Promise<RedisHandle> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   const output: string[] = [];
@@ -180,7 +210,7 @@ async function startOnce(port: number, dir: string, options: StartRedisOptions):
 
   // If our process exits without stopping Redis (a crash, process.exit), take Redis down with it.
   const killOnExit = () => child.kill('SIGTERM');
-  process.once('exit', killOnExit);
+  onExit.add(killOnExit);
 
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
@@ -204,7 +234,7 @@ async function startOnce(port: number, dir: string, options: StartRedisOptions):
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      process.off('exit', killOnExit);
+      onExit.delete(killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       if (!(await waitForExit(child, 10_000))) {
@@ -219,7 +249,7 @@ async function startOnce(port: number, dir: string, options: StartRedisOptions):
   let lastReply = 'no reply';
   for (;;) {
     if (spawnError) {
-      process.off('exit', killOnExit);
+      onExit.delete(killOnExit);
       const code = (spawnError as NodeJS.ErrnoException).code;
       throw new RedisStartError(
         code === 'ENOENT'
@@ -228,7 +258,7 @@ async function startOnce(port: number, dir: string, options: StartRedisOptions):
       );
     }
     if (child.exitCode !== null || child.signalCode !== null) {
-      process.off('exit', killOnExit);
+      onExit.delete(killOnExit);
       await sleep(20); // let the last output arrive
       throw failure(`exited (${child.exitCode ?? child.signalCode}) before answering PING`);
     }

@@ -53,6 +53,8 @@ export interface SpawnOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+import { keyspace, type Keyspace } from '../../src/redis-topology.js';
+import { createRedis, type RedisClient } from '../../src/redis.js';
 /** Starts `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME). */
 export async function spawnGateway(options: SpawnOptions): Promise<GatewayProcess> {
   const port = Number(options.env.PORT);
@@ -148,22 +150,36 @@ export interface ClusterOptions {
   /** How the simulators decide (default: approve after 300 ms; members report 300 ms later). */
   decision?: Decision;
   localReportDelayMs?: number;
+  /**
+   * The REDIS_* variables of a Redis started by the test (Sentinel, Cluster: scripts/lib/redis-topology.ts).
+   * Without them the cluster starts its own single Redis.
+   */
+  redisEnv?: Record<string, string>;
 }
 
 type Sim = SimulatorHandle<SimulatorControl>;
 type Sims = { readonly national: Sim; readonly guangdong: Sim; readonly fujian: Sim };
 
 export interface Cluster {
+  /** The cluster's own single Redis (throws when the test brought its own topology). */
   redis: RedisHandle;
+  /** Where the store's and queues' keys live on the cluster's Redis. */
+  keys: Keyspace;
+  /** A new client to the cluster's Redis, whatever its topology (the caller closes it). */
+  connect(): RedisClient;
   /** The environment every gateway process of this cluster gets (PORT and ROLE aside). */
   env: Record<string, string>;
   apiPort: number;
   partners: Sims;
   beijing: BeijingReceiver;
-  /** Starts a gateway process of this cluster. ROLE api or all takes the cluster's API port (where partners post callbacks). */
+  /**
+   * Starts a gateway process of this cluster. ROLE api or all takes the cluster's API port (where
+   * partners post callbacks) unless `port` names another (a second API process beside the first);
+   * a worker takes a free port.
+   */
   spawn(
     role: 'api' | 'worker' | 'all',
-    extra?: Partial<SpawnOptions> & { env?: Record<string, string> },
+    extra?: Partial<SpawnOptions> & { env?: Record<string, string>; port?: number },
   ): Promise<GatewayProcess>;
   /** SIGKILL Redis (no shutdown: as a crash or an OOM kill). */
   killRedis(): Promise<void>;
@@ -176,8 +192,8 @@ let processCounter = 0;
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tgw-cluster-'));
-  let redis = await startRedis({ dir, loglevel: 'warning' });
-  const redisPort = redis.port;
+  let redis = options.redisEnv ? undefined : await startRedis({ dir, loglevel: 'warning' });
+  const redisPort = redis?.port ?? 0;
   const apiPort = await freePort();
   const base = loadDotenvFile(ENV_EXAMPLE);
   const beijing = await startBeijingReceiver({ port: 0, secret: base.NOTIFY_SECRET!, log: () => undefined });
@@ -202,7 +218,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-    REDIS_URL: redis.url,
+    ...(redis ? { REDIS_URL: redis.url } : { REDIS_URL: '', ...options.redisEnv }),
     REDIS_PREFIX: 'tgw',
     PUBLIC_URL: gatewayUrl,
     NOTIFY_URL: beijing.url,
@@ -245,9 +261,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
   };
   const spawned: GatewayProcess[] = [];
+  const own = (): RedisHandle => {
+    if (!redis) throw new Error('this cluster runs on a Redis topology the test started');
+    return redis;
+  };
   return {
     get redis() {
-      return redis;
+      return own();
+    },
+    keys: keyspace(config.redis, env.REDIS_PREFIX ?? 'tgw'),
+    connect() {
+      const client = createRedis(config.redis, 'worker', { connectionName: 'tgw-test-reader' });
+      client.on('error', () => undefined);
+      return client;
     },
     env,
     apiPort,
@@ -255,7 +281,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     beijing,
     async spawn(role, extra = {}) {
       processCounter += 1;
-      const port = role === 'worker' ? await freePort() : apiPort;
+      const port = extra.port ?? (role === 'worker' ? await freePort() : apiPort);
       const p = await spawnGateway({
         name: extra.name ?? `${role}-${processCounter}`,
         env: { ...env, ...extra.env, ROLE: role, PORT: String(port) },
@@ -266,10 +292,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       return p;
     },
     async killRedis() {
-      redis.process.kill('SIGKILL');
+      const r = own();
+      r.process.kill('SIGKILL');
       await new Promise<void>((resolve) => {
-        if (redis.process.exitCode !== null || redis.process.signalCode !== null) resolve();
-        else redis.process.once('exit', () => resolve());
+        if (r.process.exitCode !== null || r.process.signalCode !== null) resolve();
+        else r.process.once('exit', () => resolve());
       });
     },
     async restartRedis() {
@@ -278,7 +305,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     async close() {
       await Promise.all(spawned.map((p) => p.stop(10_000)));
       await Promise.all([...Object.values(sims).map((x) => x.close()), beijing.close()]);
-      await redis.stop();
+      await redis?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -15,6 +15,11 @@ import { startTestGateway, type TestGateway } from './gateway.js';
 
 export interface WorldOptions {
   env?: Record<string, string>;
+  /**
+   * The Redis the gateway uses, as variables (default: the run's test Redis). An undefined value
+   * removes the variable, e.g. `{ REDIS_URL: undefined, REDIS_CLUSTER_NODES: '127.0.0.1:7000,…' }`.
+   */
+  redisEnv?: Record<string, string | undefined>;
   gateway?: GatewayOptions;
   /** The partners (default: the built-in ones). */
   registry?: PartnerRegistry;
@@ -49,7 +54,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const ports = new Map(await Promise.all(partners.map(async (d) => [d.id, await freePort()] as const)));
   const nowhere = await freePort();
   // Each world keeps to its own keys, so one world's transfers never show up in another's sweeps.
-  const env = { REDIS_PREFIX: uniquePrefix('world'), ...options.env };
+  const env = { REDIS_PREFIX: uniquePrefix('world'), ...options.env, ...options.redisEnv };
   const base = testEnv(env);
   const beijing = await startBeijingReceiver({
     port: 0,
