@@ -117,6 +117,7 @@ describe('ha: Sentinel failover in the middle of a run', () => {
     const { errors, stray } = faults(processes);
     const statuses = client.statusSummary;
     report('ha-sentinel-failover', {
+      scale: FULL ? 'full' : 'quick',
       ...figures,
       killedPrimary: killedPort,
       newPrimary: failover.port,
