@@ -455,6 +455,37 @@ function vmRssKB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
 }
 
+interface RssPoint {
+  /** Transfers posted so far, warm-up included. */
+  posted: number;
+  api: number;
+  worker: number;
+  /** VmRSS right after two full collections: the same state of the heap at every point. */
+  apiAfterGc: number;
+  workerAfterGc: number;
+  /** V8 heap in use after two full collections: what the process retains; growth here is a leak. */
+  apiHeapKB: number;
+  workerHeapKB: number;
+}
+
+/** The process's memory right after two full garbage collections (scripts/bench/gc-probe.ts). */
+async function afterFullGc(pid: number, file: string): Promise<{ heapUsedKB: number; rssKB: number }> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const m = JSON.parse(readFileSync(file, 'utf8')) as { heapUsed: number };
+      return { heapUsedKB: Math.round(m.heapUsed / 1024), rssKB: vmRssKB(pid) };
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`process ${pid} did not answer the GC probe`);
+}
+// tsx first, so the probe (TypeScript) loads; startChild imports tsx again, which changes nothing.
+const GC_PROBE = ['--expose-gc', '--import', 'tsx', '--import', resolve(ROOT, 'scripts/bench/gc-probe.ts')];
+
 async function rss(redisUrl: string, client: Redis) {
   const W = settings.warmup;
   const T = settings.rssTransfers;
@@ -486,18 +517,22 @@ async function rss(redisUrl: string, client: Redis) {
     PUBLIC_URL: apiUrl,
   };
   const echo = (who: string) => (line: string) => console.log(`    [${who}] ${line}`);
+  const probeDir = mkdtempSync(join(tmpdir(), 'tgw-gc-probe-'));
+  const probeFiles = { api: join(probeDir, 'api.json'), worker: join(probeDir, 'worker.json') };
   const api = await startChild(
     'src/main.ts',
-    gatewayEnv({ ...env, ROLE: 'api', PORT: String(apiPort) }),
+    gatewayEnv({ ...env, ROLE: 'api', PORT: String(apiPort), GC_PROBE_FILE: probeFiles.api }),
     { url: `${apiUrl}/readyz` },
     echo('api'),
+    GC_PROBE,
   );
   const workerPort = await freePort();
   const worker = await startChild(
     'src/main.ts',
-    gatewayEnv({ ...env, ROLE: 'worker', PORT: String(workerPort) }),
+    gatewayEnv({ ...env, ROLE: 'worker', PORT: String(workerPort), GC_PROBE_FILE: probeFiles.worker }),
     { url: `http://127.0.0.1:${workerPort}/readyz` },
     echo('worker'),
+    GC_PROBE,
   );
   const queues = [
     new Queue('deliver-national', { connection: client, prefix }),
@@ -539,41 +574,72 @@ async function rss(redisUrl: string, client: Redis) {
       const seconds = (performance.now() - t0) / 1000;
       // Quiet for a moment (timers, idle GC), then read.
       await sleep(3_000);
-      return {
-        seconds: round2(seconds),
-        postedSeconds: round2(postedS),
-        api: vmRssKB(pids.api),
-        worker: vmRssKB(pids.worker),
+      const rssNow = { api: vmRssKB(pids.api), worker: vmRssKB(pids.worker) };
+      const apiGc = await afterFullGc(pids.api, probeFiles.api);
+      const workerGc = await afterFullGc(pids.worker, probeFiles.worker);
+      const point: RssPoint = {
+        posted,
+        api: rssNow.api,
+        worker: rssNow.worker,
+        apiAfterGc: apiGc.rssKB,
+        workerAfterGc: workerGc.rssKB,
+        apiHeapKB: apiGc.heapUsedKB,
+        workerHeapKB: workerGc.heapUsedKB,
       };
+      checkpoints.push(point);
+      return { seconds: round2(seconds), postedSeconds: round2(postedS), ...point };
     };
+    const checkpoints: RssPoint[] = [];
     const t0 = performance.now();
     const before = await run(W);
-    log(`  after a warm-up of ${W}: api ${before.api} kB, worker ${before.worker} kB (${before.seconds} s)`);
-    const after = await run(T);
     log(
-      `  after ${T} more: api ${after.api} kB, worker ${after.worker} kB ` +
-        `(${after.seconds} s, ${Math.round(T / after.seconds)} transfers/s end to end)`,
+      `  after a warm-up of ${W}: api ${before.api} kB (heap ${before.apiHeapKB} kB), worker ${before.worker} kB (heap ${before.workerHeapKB} kB) (${before.seconds} s)`,
     );
+    // In steps, so the curve shows whether memory levels off or keeps growing.
+    const steps = Math.min(10, Math.max(1, Math.floor(T / 2_000)));
+    let ranSeconds = 0;
+    let after = before;
+    for (let step = 0; step < steps; step++) {
+      const n = Math.floor(T / steps) + (step === steps - 1 ? T % steps : 0);
+      after = await run(n);
+      ranSeconds += after.seconds;
+      log(
+        `  after ${after.posted - W} more: api ${after.api} kB (heap ${after.apiHeapKB} kB), worker ${after.worker} kB (heap ${after.workerHeapKB} kB)`,
+      );
+    }
+    log(`  ${T} transfers in ${round2(ranSeconds)} s, ${Math.round(T / ranSeconds)} transfers/s end to end`);
     return {
       warmup: W,
       transfers: T,
       seconds: round2((performance.now() - t0) / 1000),
-      transfersPerSecond: round2(T / after.seconds),
+      transfersPerSecond: round2(T / ranSeconds),
+      checkpoints,
       api: {
         beforeKB: before.api,
         afterKB: after.api,
         peakKB: peak.api,
         ratio: round2(after.api / before.api),
+        heapRatio: round2(after.apiHeapKB / before.apiHeapKB),
+        heapBeforeKB: before.apiHeapKB,
+        heapAfterKB: after.apiHeapKB,
+        afterGcBeforeKB: before.apiAfterGc,
+        afterGcAfterKB: after.apiAfterGc,
       },
       worker: {
         beforeKB: before.worker,
         afterKB: after.worker,
         peakKB: peak.worker,
         ratio: round2(after.worker / before.worker),
+        heapRatio: round2(after.workerHeapKB / before.workerHeapKB),
+        heapBeforeKB: before.workerHeapKB,
+        heapAfterKB: after.workerHeapKB,
+        afterGcBeforeKB: before.workerAfterGc,
+        afterGcAfterKB: after.workerAfterGc,
       },
     };
   } finally {
     clearInterval(sampler);
+    rmSync(probeDir, { recursive: true, force: true });
     await Promise.all(queues.map((q) => q.close()));
     await stopChild(api);
     await stopChild(worker);
@@ -908,6 +974,12 @@ function goals(p?: PhasesReport, r?: RssReport, seasons: SeasonReport[] = []): G
         goal: '≤ 1.10',
         pass: r[who].ratio <= GOALS.rssRatio,
       });
+      out.push({
+        figure: `V8 heap the ${who} process retains (in use after two full collections), after ${r.transfers} transfers / after warm-up: a leak grows here`,
+        measured: `${r[who].heapRatio} (${Math.round(r[who].heapBeforeKB / 1024)} → ${Math.round(r[who].heapAfterKB / 1024)} MB; VmRSS after the collections ${Math.round(r[who].afterGcBeforeKB / 1024)} → ${Math.round(r[who].afterGcAfterKB / 1024)} MB)`,
+        goal: '≤ 1.10',
+        pass: r[who].heapRatio <= GOALS.rssRatio,
+      });
     }
   }
   for (const s of seasons) {
@@ -1009,11 +1081,20 @@ function markdown(report: Report): string {
     lines.push(
       `## Process memory (${r.warmup} transfers of warm-up, then ${r.transfers}; ${r.transfersPerSecond} transfers/s end to end)`,
       '',
-      '| process | VmRSS after warm-up | VmRSS after | peak | after / before |',
-      '| --- | ---: | ---: | ---: | ---: |',
+      '| process | VmRSS after warm-up | VmRSS after | peak | after / before | V8 heap in use, after / before |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
       ...(['api', 'worker'] as const).map(
         (who) =>
-          `| ${who} | ${Math.round(r[who].beforeKB / 1024)} MB | ${Math.round(r[who].afterKB / 1024)} MB | ${Math.round(r[who].peakKB / 1024)} MB | ${r[who].ratio} |`,
+          `| ${who} | ${Math.round(r[who].beforeKB / 1024)} MB | ${Math.round(r[who].afterKB / 1024)} MB | ${Math.round(r[who].peakKB / 1024)} MB | ${r[who].ratio} | ${r[who].heapRatio} |`,
+      ),
+      '',
+      'Along the way (each after the queues drained and 3 s of quiet; then two full collections, and the same again):',
+      '',
+      '| transfers posted | api VmRSS | after full GC: VmRSS, heap in use | worker VmRSS | after full GC: VmRSS, heap in use |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...r.checkpoints.map(
+        (c) =>
+          `| ${c.posted} | ${Math.round(c.api / 1024)} MB | ${Math.round(c.apiAfterGc / 1024)} MB, ${Math.round(c.apiHeapKB / 1024)} MB | ${Math.round(c.worker / 1024)} MB | ${Math.round(c.workerAfterGc / 1024)} MB, ${Math.round(c.workerHeapKB / 1024)} MB |`,
       ),
       '',
     );
@@ -1113,7 +1194,10 @@ const METHOD = [
   '  expiry every key under the prefix is read: no key name and no set, list or hash entry may name one',
   "  of the transfers' ids (BullMQ's event streams, trimmed by count, are counted apart).",
   '- RSS: VmRSS from /proc/<pid>/status of the two child processes, 3 s after the queues drained. The',
-  '  notification worker sends 5 at a time (its default), which paces the whole run.',
+  '  notification worker sends 5 at a time (its default), which paces the whole run. VmRSS also follows',
+  '  how much heap V8 chose to keep reserved, so at every point each process is then made to run two full',
+  '  garbage collections (a preload of the benchmark, scripts/bench/gc-probe.ts, on SIGUSR2; never in a',
+  '  real process): the heap still in use then is what the process retains, where a leak would show.',
   '- Seasons: posted evenly over the days, 50 % national, 25 % each Guangdong and Fujian; 2 % to an org no',
   '  partner knows (failed, ORG_NOT_FOUND), 5 % rejected, the rest approved, decided 0–6 days after',
   '  posting; members report locally within days, some after reminders, 3 % after the 30-day deadline',
