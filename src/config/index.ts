@@ -142,6 +142,9 @@ export const coreSchema = z.object({
       .optional(),
   ),
   REDIS_SENTINEL_PASSWORD: optionalText,
+  /** The data nodes' credentials (ACL user and password); they win over any in REDIS_URL. */
+  REDIS_USERNAME: optionalText,
+  REDIS_PASSWORD: optionalText,
   /** Redis Cluster: some of its nodes (`host:port,…`); the rest are discovered. */
   REDIS_CLUSTER_NODES: optionalText.pipe(hostPortList.optional()),
   /** Intake and callbacks answer only once this many replicas hold the write (Redis WAIT); 503 otherwise. */
@@ -367,6 +370,8 @@ const REDIS_VARIABLES = {
   REDIS_SENTINELS: true,
   REDIS_SENTINEL_NAME: true,
   REDIS_SENTINEL_PASSWORD: true,
+  REDIS_USERNAME: true,
+  REDIS_PASSWORD: true,
   REDIS_CLUSTER_NODES: true,
 } as const;
 
@@ -375,9 +380,11 @@ function redisTopology(
   problems: string[],
 ): RedisTopology | undefined {
   const url = core.REDIS_URL ? new URL(core.REDIS_URL) : undefined;
+  const username = core.REDIS_USERNAME ?? (url?.username ? decodeURIComponent(url.username) : undefined);
+  const password = core.REDIS_PASSWORD ?? (url?.password ? decodeURIComponent(url.password) : undefined);
   const auth: RedisAuth = {
-    ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
     tls: url?.protocol === 'rediss:',
   };
   const db = url && url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
@@ -413,6 +420,11 @@ function redisTopology(
       'REDIS_URL: required (or REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES)',
     );
     return undefined;
+  }
+  if (url && (core.REDIS_USERNAME || core.REDIS_PASSWORD)) {
+    if (core.REDIS_USERNAME) url.username = encodeURIComponent(core.REDIS_USERNAME);
+    if (core.REDIS_PASSWORD) url.password = encodeURIComponent(core.REDIS_PASSWORD);
+    return { kind: 'single', url: url.toString() };
   }
   return { kind: 'single', url: core.REDIS_URL };
 }

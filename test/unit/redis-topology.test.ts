@@ -62,6 +62,33 @@ describe('Redis topology from the environment', () => {
     });
   });
 
+  it('REDIS_USERNAME and REDIS_PASSWORD give the data nodes credentials, over those in REDIS_URL', () => {
+    const sentinel = loadConfig({
+      ...example,
+      REDIS_URL: undefined,
+      REDIS_SENTINELS: '127.0.0.1:26379',
+      REDIS_SENTINEL_NAME: 'p',
+      REDIS_USERNAME: 'gateway',
+      REDIS_PASSWORD: 'p@ss:word',
+    }).redis;
+    expect(sentinel).toMatchObject({
+      kind: 'sentinel',
+      auth: { username: 'gateway', password: 'p@ss:word', tls: false },
+    });
+    const single = loadConfig({
+      ...example,
+      REDIS_URL: 'redis://old:old@127.0.0.1:6379/1',
+      REDIS_PASSWORD: 'p@ss:word',
+    }).redis;
+    expect(single.kind).toBe('single');
+    const url = new URL(single.kind === 'single' ? single.url : '');
+    expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.pathname]).toEqual([
+      'old',
+      'p@ss:word',
+      '/1',
+    ]);
+  });
+
   it('refuses contradictions and half settings, each with its variable named', () => {
     expect(problems({ REDIS_URL: undefined }).join()).toMatch(/REDIS_URL: required/);
     expect(problems({ REDIS_SENTINELS: '127.0.0.1:26379' }).join()).toMatch(/REDIS_SENTINEL_NAME: required/);
