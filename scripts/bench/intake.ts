@@ -12,7 +12,6 @@
  * --aa measures the baseline against itself (an A/A run) to show how noisy the machine is.
  * Exit code: 0 valid and every target met, 1 invalid (errors or non-202 answers), 3 a target missed.
  */
-import autocannon from 'autocannon';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -21,15 +20,14 @@ import { Redis } from 'ioredis';
 import { configKeys } from '../../src/config/index.js';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
 import {
-  API_KEY,
   gatewayEnv,
   machine,
+  postTransfersFor,
   median,
   ROOT,
   round2,
   startChild,
   stopChild,
-  transferBody,
   type Child,
 } from './lib.js';
 
@@ -115,42 +113,10 @@ interface Measurement {
   samples: string[];
 }
 
-let counter = 0;
 const runTag = Date.now().toString(36);
 
-async function load(url: string, seconds: number) {
-  const statusCodes: Record<string, number> = {};
-  const samples: string[] = [];
-  const result = await autocannon({
-    url,
-    connections: settings.connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/transfers',
-        setupRequest: (request) => {
-          const n = counter++;
-          return {
-            ...request,
-            headers: {
-              authorization: `Bearer ${API_KEY}`,
-              'content-type': 'application/json',
-              'idempotency-key': `bench-${runTag}-${n}`,
-            },
-            body: transferBody(n),
-          };
-        },
-        onResponse: (status, body) => {
-          statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-          if (status !== 202 && samples.length < 3) samples.push(`${status} ${body.slice(0, 300)}`);
-        },
-      },
-    ],
-  });
-  const non202 = Object.entries(statusCodes).reduce((acc, [code, n]) => acc + (code === '202' ? 0 : n), 0);
-  return { result, statusCodes, samples, non202 };
-}
+const load = (url: string, seconds: number) =>
+  postTransfersFor(url, seconds, settings.connections, `bench-${runTag}`);
 
 async function measure(subject: Subject, entry: Subject, round: number, redis: Redis, redisUrl: string) {
   await redis.flushall();

@@ -1,4 +1,5 @@
 /** What the benchmarks share: valid transfer bodies, child processes, the machine, medians. */
+import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,3 +128,44 @@ export function machine(redis: string) {
     redis,
   };
 }
+
+/**
+ * `connections` autocannon connections posting valid transfers to `url`/v1/transfers for `seconds`,
+ * each with a fresh Idempotency-Key (`<keyPrefix>-<n>`, n counting across calls): the intake load of
+ * the intake and replica-ack benchmarks. Returns autocannon's result, the answers by status and a few
+ * samples of anything that was not a 202.
+ */
+export async function postTransfersFor(url: string, seconds: number, connections: number, keyPrefix: string) {
+  const statusCodes: Record<string, number> = {};
+  const samples: string[] = [];
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/transfers',
+        setupRequest: (request) => {
+          const n = postedCount++;
+          return {
+            ...request,
+            headers: {
+              authorization: `Bearer ${API_KEY}`,
+              'content-type': 'application/json',
+              'idempotency-key': `${keyPrefix}-${n}`,
+            },
+            body: transferBody(n),
+          };
+        },
+        onResponse: (status, body) => {
+          statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+          if (status !== 202 && samples.length < 3) samples.push(`${status} ${body.slice(0, 300)}`);
+        },
+      },
+    ],
+  });
+  const non202 = Object.entries(statusCodes).reduce((acc, [code, n]) => acc + (code === '202' ? 0 : n), 0);
+  return { result, statusCodes, samples, non202 };
+}
+let postedCount = 0;

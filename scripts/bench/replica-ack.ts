@@ -16,7 +16,6 @@
  * own ratio (steadier when the machine's load drifts during the run).
  * Exit code: 0 valid, 1 invalid (errors or non-202 answers).
  */
-import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -24,15 +23,14 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
 import {
-  API_KEY,
   gatewayEnv,
   machine,
+  postTransfersFor,
   median,
   ROOT,
   round2,
   startChild,
   stopChild,
-  transferBody,
   type Child,
 } from './lib.js';
 
@@ -144,42 +142,10 @@ interface Measurement {
   samples: string[];
 }
 
-let counter = 0;
 const runTag = Date.now().toString(36);
 
-async function load(url: string, seconds: number) {
-  const statusCodes: Record<string, number> = {};
-  const samples: string[] = [];
-  const result = await autocannon({
-    url,
-    connections: settings.connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/transfers',
-        setupRequest: (request) => {
-          const n = counter++;
-          return {
-            ...request,
-            headers: {
-              authorization: `Bearer ${API_KEY}`,
-              'content-type': 'application/json',
-              'idempotency-key': `bench-ack-${runTag}-${n}`,
-            },
-            body: transferBody(n),
-          };
-        },
-        onResponse: (status, body) => {
-          statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-          if (status !== 202 && samples.length < 3) samples.push(`${status} ${body.slice(0, 300)}`);
-        },
-      },
-    ],
-  });
-  const non202 = Object.entries(statusCodes).reduce((acc, [code, n]) => acc + (code === '202' ? 0 : n), 0);
-  return { result, statusCodes, samples, non202 };
-}
+const load = (url: string, seconds: number) =>
+  postTransfersFor(url, seconds, settings.connections, `bench-ack-${runTag}`);
 
 async function waitCalls(primary: Redis): Promise<number> {
   const stats = await primary.info('commandstats');
