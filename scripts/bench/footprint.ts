@@ -608,34 +608,25 @@ async function rss(redisUrl: string, client: Redis) {
       );
     }
     log(`  ${T} transfers in ${round2(ranSeconds)} s, ${Math.round(T / ranSeconds)} transfers/s end to end`);
+    const summary = (who: 'api' | 'worker') => ({
+      beforeKB: before[who],
+      afterKB: after[who],
+      peakKB: peak[who],
+      ratio: round2(after[who] / before[who]),
+      heapRatio: round2(after[`${who}HeapKB`] / before[`${who}HeapKB`]),
+      heapBeforeKB: before[`${who}HeapKB`],
+      heapAfterKB: after[`${who}HeapKB`],
+      afterGcBeforeKB: before[`${who}AfterGc`],
+      afterGcAfterKB: after[`${who}AfterGc`],
+    });
     return {
       warmup: W,
       transfers: T,
       seconds: round2((performance.now() - t0) / 1000),
       transfersPerSecond: round2(T / ranSeconds),
       checkpoints,
-      api: {
-        beforeKB: before.api,
-        afterKB: after.api,
-        peakKB: peak.api,
-        ratio: round2(after.api / before.api),
-        heapRatio: round2(after.apiHeapKB / before.apiHeapKB),
-        heapBeforeKB: before.apiHeapKB,
-        heapAfterKB: after.apiHeapKB,
-        afterGcBeforeKB: before.apiAfterGc,
-        afterGcAfterKB: after.apiAfterGc,
-      },
-      worker: {
-        beforeKB: before.worker,
-        afterKB: after.worker,
-        peakKB: peak.worker,
-        ratio: round2(after.worker / before.worker),
-        heapRatio: round2(after.workerHeapKB / before.workerHeapKB),
-        heapBeforeKB: before.workerHeapKB,
-        heapAfterKB: after.workerHeapKB,
-        afterGcBeforeKB: before.workerAfterGc,
-        afterGcAfterKB: after.workerAfterGc,
-      },
+      api: summary('api'),
+      worker: summary('worker'),
     };
   } finally {
     clearInterval(sampler);
