@@ -169,3 +169,13 @@ export async function postTransfersFor(url: string, seconds: number, connections
   return { result, statusCodes, samples, non202 };
 }
 let postedCount = 0;
+
+/** A benchmark option that must be an integer ≥ `min`: its value, or the process ends with a message. */
+export function integerOption(name: string, raw: string, min = 1): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} must be an integer ≥ ${min} (got "${raw}")`);
+    process.exit(1);
+  }
+  return n;
+}

@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import { freePort, redisVersion, startRedis, type RedisHandle } from '../lib/redis-server.js';
 import {
   gatewayEnv,
+  integerOption,
   machine,
   postTransfersFor,
   median,
@@ -46,14 +47,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench-results' },
   },
 });
-const positive = (name: string, raw: string, min = 1): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be an integer ≥ ${min} (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-};
+const positive = integerOption;
 const settings = {
   durationSeconds: positive('duration', args.duration),
   warmupSeconds: positive('warmup', args.warmup, 0),
