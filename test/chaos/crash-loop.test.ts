@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster, type GatewayProcess } from '../helpers/cluster.js';
-import { Client, faults, FULL, reckon, Reader, report, size } from './support.js';
+import { Client, faults, FULL, reckon, Reader, report, size, killWorkersEvery } from './support.js';
 
 const TRANSFERS = size(300, 2_000);
 const KILL_EVERY_MS = 2_000;
@@ -44,27 +44,11 @@ describe('chaos: a worker SIGKILLed every 2 s', () => {
     processes.push(...workers);
     const client = new Client(() => api.url, 'crash');
 
-    let kills = 0;
-    let killing = true;
-    const killer = (async () => {
-      let turn = 0;
-      while (killing) {
-        await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
-        if (!killing) break;
-        const slot = turn++ % 2;
-        workers[slot]!.kill('SIGKILL');
-        kills += 1;
-        // Replaced at once, as an orchestrator would; the new one boots while the other keeps working.
-        const replacement = await cluster.spawn('worker', { wait: 'none' });
-        workers[slot] = replacement;
-        processes.push(replacement);
-      }
-    })();
+    const killer = killWorkersEvery(cluster, workers, processes, KILL_EVERY_MS);
 
     await client.postMany(0, TRANSFERS, 16);
     const figures = await reckon(cluster, reader, client, { timeoutMs: 15 * 60_000 });
-    killing = false;
-    await killer;
+    const kills = await killer.stop();
     const { errors, stray } = faults(processes);
     report('crash-loop', {
       ...figures,

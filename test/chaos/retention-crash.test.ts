@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transferBody } from '../helpers/bodies.js';
 import { startCluster, type Cluster, type GatewayProcess } from '../helpers/cluster.js';
-import { Client, faults, Reader, report, size } from './support.js';
+import { Client, faults, Reader, report, size, killWorkersEvery } from './support.js';
 
 const TRANSFERS = size(600, 5_000);
 const KILL_EVERY_MS = 2_500;
@@ -63,21 +63,7 @@ describe('chaos: the retention sweep with its workers SIGKILLed every 2.5 s', ()
     const ids = client.acknowledged;
     expect(ids).toHaveLength(TRANSFERS);
 
-    let kills = 0;
-    let killing = true;
-    const killer = (async () => {
-      let turn = 0;
-      while (killing) {
-        await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
-        if (!killing) break;
-        const slot = turn++ % 2;
-        workers[slot]!.kill('SIGKILL');
-        kills += 1;
-        const replacement = await cluster.spawn('worker', { wait: 'none' });
-        workers[slot] = replacement;
-        processes.push(replacement);
-      }
-    })();
+    const killer = killWorkersEvery(cluster, workers, processes, KILL_EVERY_MS);
 
     // Sampled while the sweep runs and dies: whole (sealed data, member, no purge time) or purged
     // (none of them), and never a transfer in flight purged.
@@ -111,8 +97,7 @@ describe('chaos: the retention sweep with its workers SIGKILLed every 2.5 s', ()
       async () => Number(await r.hget(`${p}:retention:stats`, 'expiredTotal')) >= ids.length,
       60_000,
     );
-    killing = false;
-    await killer;
+    const kills = await killer.stop();
 
     const stats = await r.hgetall(`${p}:retention:stats`);
     // The store's own keys (records, indexes, schedules, markers) must hold nothing of them. A queue's

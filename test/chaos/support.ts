@@ -282,3 +282,38 @@ export function report(name: string, figures: Record<string, unknown>): void {
   );
   console.log(`\nchaos: ${name}\n${lines.join('\n')}\n`);
 }
+
+/**
+ * A crash loop: every `everyMs` one of `workers` (in turn) is SIGKILLed and replaced at once, as an
+ * orchestrator would, the new one booting while the others keep working. Replacements are added to
+ * `workers` (in the killed one's slot) and to `processes`. `stop()` ends it and says how many it killed.
+ */
+export function killWorkersEvery(
+  cluster: Cluster,
+  workers: GatewayProcess[],
+  processes: GatewayProcess[],
+  everyMs: number,
+): { stop(): Promise<number> } {
+  let kills = 0;
+  let killing = true;
+  const loop = (async () => {
+    let turn = 0;
+    while (killing) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      if (!killing) break;
+      const slot = turn++ % workers.length;
+      workers[slot]!.kill('SIGKILL');
+      kills += 1;
+      const replacement = await cluster.spawn('worker', { wait: 'none' });
+      workers[slot] = replacement;
+      processes.push(replacement);
+    }
+  })();
+  return {
+    async stop() {
+      killing = false;
+      await loop;
+      return kills;
+    },
+  };
+}
